@@ -1,0 +1,1 @@
+"""The message store's models arrive with the mail store."""

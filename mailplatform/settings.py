@@ -1,0 +1,248 @@
+"""Settings for the mail platform.
+
+Every knob is read from the environment or an optional `.env` file at the project root;
+`.env.example` lists each one with its default. The defaults are embedded and need no server:
+SQLite and message blobs under `var/`, and a Celery broker on the filesystem.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+from mailplatform.config import (
+    env_bool,
+    env_choice,
+    env_db,
+    env_duration,
+    env_int,
+    env_list,
+    env_path,
+    env_port,
+    env_str,
+    read_env_file,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+read_env_file(BASE_DIR / ".env")
+
+DATA_DIR = env_path("DATA_DIR", Path("var"), BASE_DIR)
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    """The configured SECRET_KEY, or one generated once and kept (mode 0600) under DATA_DIR."""
+    configured = env_str("SECRET_KEY", "")
+    if configured:
+        if len(configured) < 32:
+            raise ImproperlyConfigured("Invalid setting SECRET_KEY: use at least 32 characters")
+        return configured
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(50))
+        except FileExistsError:
+            pass  # another process created it first; read theirs
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env_bool("DEBUG", False)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# Where the platform is reached from outside; used in links, QR codes and autoconfig.
+PUBLIC_URL = env_str("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+MAIL_HOSTNAME = env_str("MAIL_HOSTNAME", "localhost")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "accounts",
+    "imapd",
+    "provisioning",
+    "moderation",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "mailplatform.urls"
+WSGI_APPLICATION = "mailplatform.wsgi.application"
+ASGI_APPLICATION = "mailplatform.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "mailplatform" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": env_db("DATABASE_URL", f"sqlite:///{DATA_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the daemon, the web server and the workers read while one of them writes;
+    # IMMEDIATE transactions take the write lock up front instead of failing on upgrade.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 30,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("DB_CONN_MAX_AGE", 60, minimum=0))
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+LOGIN_URL = "/accounts/login/"
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("fr", "Français")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env_str("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = env_path("STATIC_ROOT", DATA_DIR / "static", BASE_DIR)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# E-mail sent by the platform itself (confirmations, notices).
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"postmaster@{MAIL_HOSTNAME}")
+
+# --- accounts -----------------------------------------------------------------------------
+PASSWORD_SCHEMES = (
+    "ARGON2ID",
+    "ARGON2I",
+    "BLF-CRYPT",
+    "SHA512-CRYPT",
+    "SHA256-CRYPT",
+    "PBKDF2",
+)
+PASSWORD_SCHEME = env_choice("PASSWORD_SCHEME", "ARGON2ID", PASSWORD_SCHEMES)
+# Quota given to a new account when neither the request nor its domain names one; 0 = none.
+DEFAULT_QUOTA_BYTES = env_int("DEFAULT_QUOTA_BYTES", 1024**3, minimum=0)
+ADMIN_TOKEN_FILE = env_path("ADMIN_TOKEN_FILE", DATA_DIR / "admin-token", BASE_DIR)
+API_TOKEN_DEFAULT_TTL = env_duration("API_TOKEN_DEFAULT_TTL", 0)  # 0 = tokens do not expire
+
+# --- mail store and daemon ------------------------------------------------------------------
+BLOB_DIR = env_path("BLOB_DIR", DATA_DIR / "blobs", BASE_DIR)
+IMAP_HOST = env_str("IMAP_HOST", "127.0.0.1")
+IMAP_PORT = env_port("IMAP_PORT", 1143)
+IMAPS_PORT = env_port("IMAPS_PORT", 1993)
+IMAP_UNIX_SOCKET = env_str("IMAP_UNIX_SOCKET", "")
+LMTP_PORT = env_port("LMTP_PORT", 2424)
+LMTP_UNIX_SOCKET = env_str("LMTP_UNIX_SOCKET", "")
+SUBMISSION_PORT = env_port("SUBMISSION_PORT", 1587)
+SUBMISSIONS_PORT = env_port("SUBMISSIONS_PORT", 1465)
+SMTP_PORT = env_port("SMTP_PORT", 0)
+TLS_CERT_FILE = env_str("TLS_CERT_FILE", "")
+TLS_KEY_FILE = env_str("TLS_KEY_FILE", "")
+if bool(TLS_CERT_FILE) != bool(TLS_KEY_FILE):
+    raise ImproperlyConfigured("Invalid setting TLS_CERT_FILE/TLS_KEY_FILE: set both or neither")
+MAX_MESSAGE_SIZE = env_int("MAX_MESSAGE_SIZE", 50 * 1024 * 1024, minimum=1024)
+# Cross-process change notification for IDLE: empty (in-process only), redis://... or postgres.
+NOTIFY_URL = env_str("NOTIFY_URL", "")
+
+# --- Celery ---------------------------------------------------------------------------------
+# The embedded default broker is kombu's filesystem transport: it needs no server and no extra
+# package, and works across the processes of one machine. Set CELERY_BROKER_URL to redis://
+# or amqp:// to scale out.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+_celery_dir = DATA_DIR / "celery"
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    for sub in ("queue", "processed"):
+        (_celery_dir / sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_celery_dir / "queue"),
+        "data_folder_out": str(_celery_dir / "queue"),
+        "processed_folder": str(_celery_dir / "processed"),
+        "store_processed": False,
+    }
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", f"file://{_celery_dir / 'results'}")
+if CELERY_RESULT_BACKEND.startswith("file://"):
+    Path(CELERY_RESULT_BACKEND.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_EXPIRES = 24 * 3600
+CELERY_BEAT_SCHEDULE_FILENAME = str(_celery_dir / "beat-schedule")
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Later features add prune, deletion and rekey jobs here.
+    "heartbeat": {"task": "mailplatform.tasks.heartbeat", "schedule": 300.0},
+}
+
+# --- REST API -------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "mailplatform.api_errors.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 100,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Mail platform API",
+    "DESCRIPTION": "Domains, accounts, aliases and the rest of a small mail provider.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {
+        "handlers": ["console"],
+        "level": env_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
+    },
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

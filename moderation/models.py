@@ -1,0 +1,1 @@
+"""Registrations and pending actions arrive with the moderation feature."""

@@ -1,0 +1,1 @@
+"""Provisioning tokens arrive with the provisioning feature."""
