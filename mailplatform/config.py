@@ -32,7 +32,7 @@ def _read(name: str, default: T, parse: Callable[[str], T], expected: str) -> T:
         return default
     try:
         return parse(raw)
-    except (ValueError, TypeError, ImproperlyConfigured) as exc:
+    except (ValueError, TypeError, KeyError, ImproperlyConfigured) as exc:
         raise ImproperlyConfigured(
             f"Invalid setting {name}={raw!r}: expected {expected} ({exc})"
         ) from None
@@ -119,9 +119,10 @@ def parse_duration(raw: str) -> int:
 
 def env_db(name: str, default: str) -> dict[str, Any]:
     def parse(raw: str) -> dict[str, Any]:
+        scheme = raw.split("://", 1)[0]
+        if scheme not in environ.Env.DB_SCHEMES:
+            raise ValueError(f"unknown database scheme {scheme!r}")
         config = env.db_url_config(raw)
-        if not config.get("ENGINE"):
-            raise ValueError("unknown database scheme")
         return dict(config)
 
     return _read(name, parse(default), parse, "a database URL such as postgres://user@host/db")

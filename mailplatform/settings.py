@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "mailplatform",
     "accounts",
     "imapd",
     "provisioning",
@@ -187,6 +189,11 @@ MAX_MESSAGE_SIZE = env_int("MAX_MESSAGE_SIZE", 50 * 1024 * 1024, minimum=1024)
 # Cross-process change notification for IDLE: empty (in-process only), redis://... or postgres.
 NOTIFY_URL = env_str("NOTIFY_URL", "")
 
+# --- the run command (manage.py runplatform) ------------------------------------------------
+WEB_BIND = env_str("WEB_BIND", "127.0.0.1:8000")
+WEB_WORKERS = env_int("WEB_WORKERS", 2, minimum=1)
+WORKER_CONCURRENCY = env_int("WORKER_CONCURRENCY", 2, minimum=1)
+
 # --- Celery ---------------------------------------------------------------------------------
 # The embedded default broker is kombu's filesystem transport: it needs no server and no extra
 # package, and works across the processes of one machine. Set CELERY_BROKER_URL to redis://
@@ -233,6 +240,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Domains, accounts, aliases and the rest of a small mail provider.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Serve Swagger UI from our own static files: the docs page must not depend on a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LOGGING = {

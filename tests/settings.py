@@ -1,0 +1,22 @@
+"""Settings for the test suite: the real settings, with a throwaway data directory.
+
+DATA_DIR is set before the real settings load, so blobs, the filesystem broker and token files of
+a test run never touch the operator's `var/`. Subprocesses started by tests (a Celery worker, the
+mail daemon) inherit it through the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="mailplatform-test-"))
+
+from mailplatform.settings import *  # noqa: E402,F403
+
+# Web users' passwords are not what these tests examine; a fast hasher keeps fixtures quick.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # noqa: S303
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
