@@ -34,6 +34,7 @@ from accounts.permissions import (
     is_superadmin,
 )
 from accounts.principals import AccountPrincipal, Actor
+from imapd.store.services import account_store_delete, mailboxes_create_defaults
 from mailplatform.errors import Conflict, LimitExceeded, NotFound, NotPermitted, ValidationFailed
 
 
@@ -241,6 +242,7 @@ def account_create(
         raise Conflict(
             f"Account {local}@{domain.name} already exists.", field="local_part"
         ) from None
+    mailboxes_create_defaults(account=account)
     audit_record(
         actor=acting_user,
         action="account.create",
@@ -315,6 +317,7 @@ def account_delete(*, account: Account, acting_user: Actor) -> None:
     _require(can_administer_account(acting_user, account), f"delete {account.address}")
     address = account.address
     alias_ids = list(Alias.objects.filter(targets__account=account).values_list("pk", flat=True))
+    account_store_delete(account=account)
     account.delete()
     # Aliases left with no destination would swallow mail; remove them with the account.
     Alias.objects.filter(pk__in=alias_ids, targets__isnull=True).delete()

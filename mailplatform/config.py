@@ -126,3 +126,13 @@ def env_db(name: str, default: str) -> dict[str, Any]:
         return dict(config)
 
     return _read(name, parse(default), parse, "a database URL such as postgres://user@host/db")
+
+
+def env_cache(name: str, default: str) -> dict[str, Any]:
+    def parse(raw: str) -> dict[str, Any]:
+        scheme = raw.split("://", 1)[0]
+        if scheme not in environ.Env.CACHE_SCHEMES:
+            raise ValueError(f"unknown cache scheme {scheme!r}")
+        return dict(env.cache_url_config(raw))
+
+    return _read(name, parse(default), parse, "a cache URL such as redis://host:6379/0")

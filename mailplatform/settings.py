@@ -15,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from mailplatform.config import (
     env_bool,
+    env_cache,
     env_choice,
     env_db,
     env_duration,
@@ -124,6 +125,10 @@ else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("DB_CONN_MAX_AGE", 60, minimum=0))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Shared by every process of the platform (login throttling, rate limits): the default file cache
+# works across the processes of one machine; use redis:// when scaled out.
+CACHES = {"default": env_cache("CACHE_URL", f"filecache://{DATA_DIR / 'cache'}")}
+
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -169,6 +174,30 @@ PASSWORD_SCHEME = env_choice("PASSWORD_SCHEME", "ARGON2ID", PASSWORD_SCHEMES)
 DEFAULT_QUOTA_BYTES = env_int("DEFAULT_QUOTA_BYTES", 1024**3, minimum=0)
 ADMIN_TOKEN_FILE = env_path("ADMIN_TOKEN_FILE", DATA_DIR / "admin-token", BASE_DIR)
 API_TOKEN_DEFAULT_TTL = env_duration("API_TOKEN_DEFAULT_TTL", 0)  # 0 = tokens do not expire
+
+# Failed logins (IMAP, SMTP, API, web): slow down, then lock out, per account and per IP.
+LOGIN_FAILURE_WINDOW = env_duration("LOGIN_FAILURE_WINDOW", 15 * 60)
+LOGIN_SLOWDOWN_AFTER = env_int("LOGIN_SLOWDOWN_AFTER", 3, minimum=1)
+LOGIN_MAX_DELAY = env_int("LOGIN_MAX_DELAY", 8, minimum=0)
+LOGIN_LOCKOUT_ACCOUNT_AFTER = env_int("LOGIN_LOCKOUT_ACCOUNT_AFTER", 10, minimum=1)
+LOGIN_LOCKOUT_IP_AFTER = env_int("LOGIN_LOCKOUT_IP_AFTER", 30, minimum=1)
+LOGIN_LOCKOUT_DURATION = env_duration("LOGIN_LOCKOUT_DURATION", 15 * 60)
+LOGIN_THROTTLE_EXEMPT_IPS = env_list("LOGIN_THROTTLE_EXEMPT_IPS", [])
+
+# --- provisioning (mailadm's job: temporary accounts from tokens) --------------------------
+# The URL Delta Chat POSTs to (shown in QR codes); its path is what the platform routes.
+PROVISIONING_WEB_ENDPOINT = env_str("PROVISIONING_WEB_ENDPOINT", f"{PUBLIC_URL}/new_email")
+# Random characters after a token's prefix in each new local part.
+PROVISIONING_LOCALPART_LENGTH = env_int("PROVISIONING_LOCALPART_LENGTH", 8, minimum=4, maximum=32)
+# Attempts on the account-creation endpoint per client IP and window; 0 = no limit.
+PROVISIONING_RATE_LIMIT = env_int("PROVISIONING_RATE_LIMIT", 20, minimum=0)
+PROVISIONING_RATE_LIMIT_WINDOW = env_duration("PROVISIONING_RATE_LIMIT_WINDOW", 3600)
+# Behind a reverse proxy: the header naming the client, e.g. X-Forwarded-For; empty: the peer.
+PROVISIONING_CLIENT_IP_HEADER = env_str("PROVISIONING_CLIENT_IP_HEADER", "")
+# How long before expiry a warning is put into the account's INBOX; 0 = no warning.
+PROVISIONING_WARN_BEFORE = env_duration("PROVISIONING_WARN_BEFORE", 3 * 86400)
+# Expired accounts whose owner logged in within this time are kept until it passes; 0 = off.
+PROVISIONING_PRUNE_LOGIN_GRACE = env_duration("PROVISIONING_PRUNE_LOGIN_GRACE", 0)
 
 # --- mail store and daemon ------------------------------------------------------------------
 BLOB_DIR = env_path("BLOB_DIR", DATA_DIR / "blobs", BASE_DIR)
@@ -221,6 +250,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(_celery_dir / "beat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Later features add prune, deletion and rekey jobs here.
     "heartbeat": {"task": "mailplatform.tasks.heartbeat", "schedule": 300.0},
+    "provisioning-prune": {"task": "provisioning.tasks.prune", "schedule": 3600.0},
+    "provisioning-expiry-warnings": {
+        "task": "provisioning.tasks.send_expiry_warnings",
+        "schedule": 3600.0,
+    },
 }
 
 # --- REST API -------------------------------------------------------------------------------
@@ -240,6 +274,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Domains, accounts, aliases and the rest of a small mail provider.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Tags and operation ids start after this: "accounts_list", not "v1_accounts_list".
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
     # Serve Swagger UI from our own static files: the docs page must not depend on a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
@@ -12,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import mailplatform
-from mailplatform.celery import app as celery_app
+from mailplatform.health import health_checks
 
 
 class PingView(APIView):
@@ -30,27 +29,9 @@ class PingView(APIView):
         return Response({"status": "ok", "version": mailplatform.__version__})
 
 
-def _check_database() -> str | None:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except Exception as exc:  # any failure means unhealthy; report its class, not secrets
-        return type(exc).__name__
-    return None
-
-
-def _check_broker() -> str | None:
-    try:
-        with celery_app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
-    except Exception as exc:
-        return type(exc).__name__
-    return None
-
-
 def healthz(request: HttpRequest) -> JsonResponse:
     """200 when the database and the Celery broker answer, else 503 naming what failed."""
-    checks = {"database": _check_database(), "broker": _check_broker()}
+    checks = health_checks()
     healthy = all(v is None for v in checks.values())
     body = {
         "status": "ok" if healthy else "error",

@@ -23,7 +23,7 @@ from accounts.services import token_digest
 # enough to tell which tokens are still in use.
 LAST_USED_PRECISION: Final = timedelta(minutes=1)
 # One message for every refusal, so a client cannot tell an unknown token from a revoked one.
-INVALID_TOKEN: Final = "Invalid or expired token."
+INVALID_TOKEN: Final = "Invalid or expired token."  # noqa: S105 (a message, not a secret)
 
 
 class BearerTokenAuthentication(BaseAuthentication):

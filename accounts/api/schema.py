@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
 ERROR_DESCRIPTIONS: dict[int, str] = {
@@ -15,10 +13,12 @@ ERROR_DESCRIPTIONS: dict[int, str] = {
     403: "The caller may see this object but not do this to it.",
     404: "The object does not exist or is not the caller's to see.",
     409: "The object already exists, or a limit would be exceeded.",
+    429: "Too many failed logins from this client or for this name; see Retry-After.",
+    503: "A store or dependency is unavailable; try again later.",
 }
 
 
-class BearerTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+class BearerTokenScheme(OpenApiAuthenticationExtension):
     """Declares `BearerTokenAuthentication` as an HTTP bearer scheme."""
 
     target_class = "accounts.api.authentication.BearerTokenAuthentication"
@@ -32,17 +32,23 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-unty
         }
 
 
-class ErrorSerializer(serializers.Serializer[Any]):
-    """The body of every error answer (mailplatform.api_errors)."""
-
-    status_code = serializers.IntegerField()
-    code = serializers.CharField(help_text="Machine-readable, e.g. invalid, not_found, conflict.")
-    reason = serializers.CharField(help_text="A sentence for people.")
-    fields = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        required=False,
-        help_text="Per-field messages, when the error is about given fields.",
-    )
+# The body of every error answer (mailplatform.api_errors). Built inline because a declared
+# field named `fields` would shadow Serializer.fields for type checkers.
+ErrorSerializer = inline_serializer(
+    "Error",
+    {
+        "status_code": serializers.IntegerField(),
+        "code": serializers.CharField(
+            help_text="Machine-readable: invalid, not_found, conflict..."
+        ),
+        "reason": serializers.CharField(help_text="A sentence for people."),
+        "fields": serializers.DictField(
+            child=serializers.ListField(child=serializers.CharField()),
+            required=False,
+            help_text="Messages per field, when the error is about given fields.",
+        ),
+    },
+)
 
 
 def errors(*status_codes: int) -> dict[int, OpenApiResponse]:

@@ -20,9 +20,24 @@ def test_real_worker_runs_heartbeat_through_the_default_broker(tmp_path):
     env = {**os.environ, "DATA_DIR": str(settings.DATA_DIR)}
     log = (tmp_path / "worker.log").open("wb")
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "mailplatform", "worker", "--pool", "solo",
-         "--loglevel", "INFO", "--without-mingle", "--without-gossip"],
-        cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "mailplatform",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "INFO",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         result = heartbeat.delay().get(timeout=90)

@@ -19,7 +19,10 @@ ROOT = Path(__file__).resolve().parents[2]
 def _start_django(**env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "mailplatform.settings", **env},
     )
 
@@ -34,8 +37,14 @@ def test_every_setting_read_from_the_environment_is_in_env_example():
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("IMAP_PORT", "not-a-port"), ("IMAP_PORT", "70000"), ("DEBUG", "perhaps"),
-     ("PASSWORD_SCHEME", "ROT13"), ("DATABASE_URL", "nosuchdb://x"), ("MAX_MESSAGE_SIZE", "1")],
+    [
+        ("IMAP_PORT", "not-a-port"),
+        ("IMAP_PORT", "70000"),
+        ("DEBUG", "perhaps"),
+        ("PASSWORD_SCHEME", "ROT13"),
+        ("DATABASE_URL", "nosuchdb://x"),
+        ("MAX_MESSAGE_SIZE", "1"),
+    ],
 )
 def test_invalid_setting_stops_start_up_naming_it(name, value, tmp_path):
     result = _start_django(**{name: value, "DATA_DIR": str(tmp_path)})
@@ -57,8 +66,10 @@ def test_secret_key_is_generated_once_with_private_mode(tmp_path):
     assert key_file.stat().st_mode & 0o777 == 0o600
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("90", 90), ("15m", 900), ("48h", 172800),
-                                               ("7d", 604800), ("2w", 1209600)])
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("90", 90), ("15m", 900), ("48h", 172800), ("7d", 604800), ("2w", 1209600)],
+)
 def test_durations_parse(text, seconds):
     assert config.parse_duration(text) == seconds
 

@@ -35,10 +35,14 @@ class Command(BaseCommand):
     help = "Migrate, collect static files, create the operator token and (--demo) demo data."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--demo", action="store_true",
-                            help="Create a demo domain, mail account and admin login.")
-        parser.add_argument("--skip-static", action="store_true",
-                            help="Do not collect static files.")
+        parser.add_argument(
+            "--demo",
+            action="store_true",
+            help="Create a demo domain, mail account and admin login.",
+        )
+        parser.add_argument(
+            "--skip-static", action="store_true", help="Do not collect static files."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
@@ -46,32 +50,41 @@ class Command(BaseCommand):
             call_command("collectstatic", interactive=False, verbosity=0)
         token = ensure_operator_token()
         if token:
-            self.stdout.write(f"Operator API token (saved to {settings.ADMIN_TOKEN_FILE}, "
-                              f"shown once): {token}")
+            self.stdout.write(
+                f"Operator API token (saved to {settings.ADMIN_TOKEN_FILE}, shown once): {token}"
+            )
         if options["demo"]:
             self.stdout.write(self._demo_logins())
 
     def _demo_logins(self) -> str:
         """Create the demo data once; the logins are kept in a 0600 file and shown every run."""
         path = settings.DATA_DIR / "demo-logins.txt"
-        with transaction.atomic():
-            if not User.objects.filter(username=DEMO_ADMIN).exists():
-                admin_password = secrets.token_urlsafe(12)
-                User.objects.create_superuser(DEMO_ADMIN, "", admin_password)
-                domain = (Domain.objects.filter(name=DEMO_DOMAIN).first()
-                          or services.domain_create(name=DEMO_DOMAIN, acting_user=None))
-                mail_password = secrets.token_urlsafe(12)
-                if not Account.objects.filter(domain=domain, local_part=DEMO_LOCAL_PART).exists():
-                    services.account_create(domain=domain, local_part=DEMO_LOCAL_PART,
-                                            password=mail_password, acting_user=None)
-                _write_private(path, "\n".join([
-                    f"Admin site:   {settings.PUBLIC_URL}/admin/  "
-                    f"user {DEMO_ADMIN}  password {admin_password}",
-                    f"API docs:     {settings.PUBLIC_URL}/api/docs/",
-                    f"Mail account: {DEMO_LOCAL_PART}@{DEMO_DOMAIN}  password {mail_password}  "
-                    f"(IMAP {settings.IMAP_HOST}:{settings.IMAP_PORT}, "
-                    f"submission {settings.IMAP_HOST}:{settings.SUBMISSION_PORT})",
-                ]) + "\n")
+        if not User.objects.filter(username=DEMO_ADMIN).exists():
+            _write_private(path, _create_demo_data())
         if not path.exists():
-            return "Demo data exists but its login file is gone; reset with manage.py changepassword."
-        return "Demo logins (kept in %s):\n%s" % (path, path.read_text())
+            return "Demo data exists but its login file is gone: use manage.py changepassword."
+        return f"Demo logins (kept in {path}):\n{path.read_text()}"
+
+
+@transaction.atomic
+def _create_demo_data() -> str:
+    admin_password = secrets.token_urlsafe(12)
+    User.objects.create_superuser(DEMO_ADMIN, "", admin_password)
+    domain = Domain.objects.filter(name=DEMO_DOMAIN).first() or services.domain_create(
+        name=DEMO_DOMAIN, acting_user=None
+    )
+    mail_password = secrets.token_urlsafe(12)
+    address = f"{DEMO_LOCAL_PART}@{DEMO_DOMAIN}"
+    if not Account.objects.filter(domain=domain, local_part=DEMO_LOCAL_PART).exists():
+        services.account_create(
+            domain=domain, local_part=DEMO_LOCAL_PART, password=mail_password, acting_user=None
+        )
+    host = settings.IMAP_HOST
+    return (
+        f"Admin site:   {settings.PUBLIC_URL}/admin/  user {DEMO_ADMIN}  "
+        f"password {admin_password}\n"
+        f"API docs:     {settings.PUBLIC_URL}/api/docs/\n"
+        f"Mail account: {address}  password {mail_password}\n"
+        f"              IMAP {host}:{settings.IMAP_PORT} (STARTTLS), "
+        f"submission {host}:{settings.SUBMISSION_PORT}\n"
+    )

@@ -1,0 +1,1 @@
+"""REST API views: thin layers that parse, call accounts.services and render."""
