@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -215,8 +216,35 @@ TLS_KEY_FILE = env_str("TLS_KEY_FILE", "")
 if bool(TLS_CERT_FILE) != bool(TLS_KEY_FILE):
     raise ImproperlyConfigured("Invalid setting TLS_CERT_FILE/TLS_KEY_FILE: set both or neither")
 MAX_MESSAGE_SIZE = env_int("MAX_MESSAGE_SIZE", 50 * 1024 * 1024, minimum=1024)
+# Threads the mail daemon uses for database work (the event loop never calls the ORM itself).
+DAEMON_DB_THREADS = env_int("DAEMON_DB_THREADS", 8, minimum=1, maximum=256)
 # Cross-process change notification for IDLE: empty (in-process only), redis://... or postgres.
 NOTIFY_URL = env_str("NOTIFY_URL", "")
+
+# --- mail delivery (LMTP, submission, inbound SMTP, `manage.py deliver`) ---------------------
+# Over quota is a permanent refusal (552 5.2.2) unless this makes it temporary (452 4.2.2).
+OVERQUOTA_TEMPFAIL = env_bool("OVERQUOTA_TEMPFAIL", False)
+# Recipients accepted per message (RFC 5321 4.5.3.1.8 asks for at least 100).
+SMTP_MAX_RECIPIENTS = env_int("SMTP_MAX_RECIPIENTS", 100, minimum=1)
+# Messages an account may submit per minute; 0 = no limit.
+SUBMISSION_RATE_LIMIT = env_int("SUBMISSION_RATE_LIMIT", 30, minimum=0)
+# AUTH without TLS is refused except from loopback clients; true allows it from anywhere.
+SMTP_AUTH_ALLOW_PLAINTEXT = env_bool("SMTP_AUTH_ALLOW_PLAINTEXT", False)
+# The smarthost for mail to other domains: smtp://user:pass@host:587 (STARTTLS when offered)
+# or smtps://user:pass@host:465; empty: remote recipients are refused.
+SMTP_RELAY_URL = env_str("SMTP_RELAY_URL", "")
+if SMTP_RELAY_URL:
+    _relay = urlsplit(SMTP_RELAY_URL)
+    if _relay.scheme not in ("smtp", "smtps") or not _relay.hostname:
+        raise ImproperlyConfigured(
+            "Invalid setting SMTP_RELAY_URL: expected smtp://[user:pass@]host[:port] or smtps://..."
+        )
+# Retries of a message the smarthost refused temporarily: the first after RELAY_RETRY_DELAY,
+# doubling up to RELAY_RETRY_MAX_DELAY; after RELAY_RETRY_WINDOW the sender gets a bounce.
+RELAY_RETRY_DELAY = env_duration("RELAY_RETRY_DELAY", 5 * 60)
+RELAY_RETRY_MAX_DELAY = env_duration("RELAY_RETRY_MAX_DELAY", 4 * 3600)
+RELAY_RETRY_WINDOW = env_duration("RELAY_RETRY_WINDOW", 5 * 86400)
+RELAY_TIMEOUT = env_duration("RELAY_TIMEOUT", 60)
 
 # --- the run command (manage.py runplatform) ------------------------------------------------
 WEB_BIND = env_str("WEB_BIND", "127.0.0.1:8000")
@@ -251,6 +279,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Later features add prune, deletion and rekey jobs here.
     "heartbeat": {"task": "mailplatform.tasks.heartbeat", "schedule": 300.0},
     "provisioning-prune": {"task": "provisioning.tasks.prune", "schedule": 3600.0},
+    # Wakes relay attempts whose Celery task was lost (the queue's rows are the truth).
+    "relay-queue-sweep": {"task": "imapd.tasks.relay_sweep", "schedule": 60.0},
     "provisioning-expiry-warnings": {
         "task": "provisioning.tasks.send_expiry_warnings",
         "schedule": 3600.0,
@@ -291,5 +321,9 @@ LOGGING = {
         "handlers": ["console"],
         "level": env_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
     },
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # aiosmtpd logs every SMTP command at INFO (addresses included): too much for a mail host.
+        "mail.log": {"level": "WARNING"},
+    },
 }

@@ -26,6 +26,8 @@ from accounts.passwords.sha_crypt import parse_setting, sha_crypt, sha_crypt_gen
 BCRYPT_MAX_BYTES: Final = 72
 # Dovecot writes cost 5 by default, far too cheap today; 12 is the bcrypt package's default.
 BCRYPT_COST: Final = 12
+# Each step doubles the work; past 16 one check would block a login thread for many seconds.
+BCRYPT_MAX_VERIFY_COST: Final = 16
 SHA_CRYPT_ROUNDS: Final = 5000
 _BCRYPT = re.compile(r"\$2[aby]\$(?P<cost>[0-9]{2})\$[./A-Za-z0-9]{53}")
 
@@ -35,7 +37,8 @@ def _matches(computed: str | None, stored: str) -> bool:
 
 
 def bcrypt_crypt(password: bytes, stored: str) -> str | None:
-    if _BCRYPT.fullmatch(stored) is None:
+    cost = bcrypt_cost(stored)
+    if cost is None or cost > BCRYPT_MAX_VERIFY_COST:
         return None
     try:
         computed = bcrypt.hashpw(password[:BCRYPT_MAX_BYTES], stored.encode("ascii"))
@@ -78,9 +81,9 @@ def sha_crypt_generator(variant: str) -> Callable[[bytes], str]:
     return generate
 
 
-def sha_crypt_is_weaker(encoded: str) -> bool:
+def sha_crypt_is_weaker(encoded: str, *, variant: str) -> bool:
     setting = parse_setting(encoded)
-    return setting is None or setting.rounds < SHA_CRYPT_ROUNDS
+    return setting is None or setting.variant != variant or setting.rounds < SHA_CRYPT_ROUNDS
 
 
 def bcrypt_is_weaker(encoded: str) -> bool:

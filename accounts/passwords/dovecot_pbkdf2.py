@@ -32,9 +32,9 @@ def pbkdf2_generate(password: bytes, *, rounds: int = ROUNDS) -> str:
     return f"$1${salt}${rounds}${_derive(password, salt, rounds).hex()}"
 
 
-def pbkdf2_rounds(encoded: str) -> int | None:
+def pbkdf2_is_weaker(encoded: str) -> bool:
     match = _STRING.fullmatch(encoded)
-    return int(match["rounds"]) if match else None
+    return match is None or int(match["rounds"]) < ROUNDS
 
 
 def pbkdf2_verify(password: bytes, raw: bytes) -> bool:

@@ -17,7 +17,6 @@ from typing import Final
 from argon2 import Type
 from django.conf import settings
 
-from accounts.passwords import dovecot_pbkdf2
 from accounts.passwords.argon2_strings import argon2_generate, argon2_is_weaker, argon2_verify
 from accounts.passwords.crypt_strings import (
     any_crypt,
@@ -34,6 +33,7 @@ from accounts.passwords.digests import (
     verify_plain,
     verify_plain_trunc,
 )
+from accounts.passwords.dovecot_pbkdf2 import pbkdf2_generate, pbkdf2_is_weaker, pbkdf2_verify
 from accounts.passwords.md5_crypt import md5_crypt
 from accounts.passwords.stored_encoding import (
     Encoding,
@@ -59,11 +59,6 @@ class _Scheme:
     is_weaker: Callable[[str], bool] | None = None
 
 
-def _pbkdf2_is_weaker(encoded: str) -> bool:
-    rounds = dovecot_pbkdf2.pbkdf2_rounds(encoded)
-    return rounds is None or rounds < dovecot_pbkdf2.ROUNDS
-
-
 _REGISTRY: Final[dict[str, _Scheme]] = {
     # Generatable, in the order of settings.PASSWORD_SCHEMES.
     "ARGON2ID": _Scheme(
@@ -82,18 +77,14 @@ _REGISTRY: Final[dict[str, _Scheme]] = {
     "SHA512-CRYPT": _Scheme(
         verify=any_crypt,
         generate=sha_crypt_generator("6"),
-        is_weaker=sha_crypt_is_weaker,
+        is_weaker=functools.partial(sha_crypt_is_weaker, variant="6"),
     ),
     "SHA256-CRYPT": _Scheme(
         verify=any_crypt,
         generate=sha_crypt_generator("5"),
-        is_weaker=sha_crypt_is_weaker,
+        is_weaker=functools.partial(sha_crypt_is_weaker, variant="5"),
     ),
-    "PBKDF2": _Scheme(
-        verify=dovecot_pbkdf2.pbkdf2_verify,
-        generate=dovecot_pbkdf2.pbkdf2_generate,
-        is_weaker=_pbkdf2_is_weaker,
-    ),
+    "PBKDF2": _Scheme(verify=pbkdf2_verify, generate=pbkdf2_generate, is_weaker=pbkdf2_is_weaker),
     # Verify only.
     "CRYPT": _Scheme(verify=any_crypt),
     "MD5-CRYPT": _Scheme(verify=crypt_verifier(md5_crypt)),

@@ -26,7 +26,7 @@ def test_compose_management_commands_exist():
     for name, service in _compose()["services"].items():
         command = service.get("command") or []
         if command[:2] == ["python", "manage.py"]:
-            assert command[2] in commands or command[2] == "runimapd", (name, command)
+            assert command[2] in commands, (name, command)
 
 
 def test_compose_points_platform_at_postgres_and_redis():

@@ -29,8 +29,9 @@ PASSWORDS = (SHORT, PHRASE, UNICODE, LONG)
 
 GENERATED: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     # (scheme, extra doveadm arguments, passwords)
-    ("ARGON2ID", (), (SHORT, UNICODE, LONG)),
-    ("ARGON2I", (), (SHORT, UNICODE)),
+    # Few argon2 vectors: each check costs about half a second.
+    ("ARGON2ID", (), (SHORT, UNICODE)),
+    ("ARGON2I", (), (SHORT,)),
     ("BLF-CRYPT", (), PASSWORDS),
     ("BLF-CRYPT", ("-r", "8"), (PHRASE,)),
     ("SHA512-CRYPT", (), PASSWORDS),
@@ -148,7 +149,7 @@ def variants(made: dict[str, str]) -> list[tuple[str, str, str]]:
         ("{ARGON2I}" + argon2id, SHORT, "argon2id string under ARGON2I"),
         ("{ARGON2ID}" + argon2id.replace("argon2id", "argon2d"), SHORT, "argon2d"),
         # PBKDF2's hex is case-insensitive and must be complete.
-        ("{PBKDF2}" + pbkdf2[: -40] + pbkdf2[-40:].upper(), SHORT, "upper-case hex"),
+        ("{PBKDF2}" + pbkdf2[:-40] + pbkdf2[-40:].upper(), SHORT, "upper-case hex"),
         ("{PBKDF2}" + pbkdf2[:-2], SHORT, "truncated digest"),
         # Malformed or unknown.
         ("{SHA512-CRYPT}" + sha512crypt[:-1], SHORT, "truncated crypt string"),

@@ -1,0 +1,61 @@
+"""Run the mail daemon: IMAP (plain with STARTTLS, implicit TLS, unix socket), LMTP and SMTP."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from imapd.daemon import BoundServer, DaemonOptions, serve
+
+
+class Command(BaseCommand):
+    help = "Serve IMAP, LMTP and SMTP on one event loop (options override the settings)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", help="Address to bind (IMAP_HOST).")
+        for flag, setting in [
+            ("--port", "IMAP_PORT"),
+            ("--imaps-port", "IMAPS_PORT"),
+            ("--lmtp-port", "LMTP_PORT"),
+            ("--submission-port", "SUBMISSION_PORT"),
+            ("--submissions-port", "SUBMISSIONS_PORT"),
+            ("--smtp-port", "SMTP_PORT"),
+        ]:
+            parser.add_argument(
+                flag,
+                type=int,
+                metavar="PORT",
+                help=f"Overrides {setting}; 0 turns the listener off.",
+            )
+        parser.add_argument("--unix-socket", help="IMAP unix socket path (IMAP_UNIX_SOCKET).")
+        parser.add_argument("--lmtp-unix-socket", help="LMTP unix socket (LMTP_UNIX_SOCKET).")
+        parser.add_argument(
+            "--demo-data",
+            action="store_true",
+            help="Create the demo login with a few messages before serving.",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["demo_data"]:
+            call_command("bootstrap", demo=True, skip_static=True, stdout=self.stdout)
+        daemon_options = DaemonOptions.from_settings(
+            host=options["host"],
+            imap_port=options["port"],
+            imaps_port=options["imaps_port"],
+            lmtp_port=options["lmtp_port"],
+            submission_port=options["submission_port"],
+            submissions_port=options["submissions_port"],
+            smtp_port=options["smtp_port"],
+            imap_unix_socket=options["unix_socket"],
+            lmtp_unix_socket=options["lmtp_unix_socket"],
+        )
+
+        def ready(bound: list[BoundServer]) -> None:
+            for item in bound:
+                self.stdout.write(f"{item.name} listening on {item.address}")
+            self.stdout.flush()
+
+        asyncio.run(serve(daemon_options, on_ready=ready))

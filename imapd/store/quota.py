@@ -1,0 +1,58 @@
+"""Quota accounting (RFC 9208): one quota root per account, usage summed from mailbox counters.
+
+STORAGE counts the RFC822.SIZE of every message (a copy counts again, as clients expect), in
+units of 1024 octets, limited by `Account.quota_bytes` (None: no limit). MESSAGE counts
+messages and has no limit yet. Callers that add messages hold the account's `AccountStore`
+row lock, so concurrent deliveries cannot overshoot together.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from django.db.models import Sum
+
+from accounts.models import Account
+from imapd.models import Mailbox
+from imapd.store.dto import QuotaResource, QuotaRoot
+from mailplatform.errors import LimitExceeded
+
+ROOT_NAME: Final = ""
+
+
+def account_usage(*, account_id: int) -> tuple[int, int]:
+    """(bytes, messages) stored by the account, from its mailboxes' counters: one query."""
+    totals = Mailbox.objects.filter(account_id=account_id).aggregate(
+        size=Sum("total_size"), messages=Sum("message_count")
+    )
+    return int(totals["size"] or 0), int(totals["messages"] or 0)
+
+
+def quota_check(*, account_id: int, add_bytes: int) -> None:
+    """Refuse with OVERQUOTA when adding this much would exceed the account's current limit."""
+    if add_bytes <= 0:
+        return
+    limit = Account.objects.filter(pk=account_id).values_list("quota_bytes", flat=True).get()
+    if limit is None:
+        return
+    used, _ = account_usage(account_id=account_id)
+    if used + add_bytes > limit:
+        raise LimitExceeded(
+            f"Quota exceeded: {used + add_bytes} bytes of {limit} allowed.", code="OVERQUOTA"
+        )
+
+
+def quota_root(*, account: Account) -> QuotaRoot:
+    used, messages = account_usage(account_id=account.pk)
+    limit = account.quota_bytes
+    return QuotaRoot(
+        name=ROOT_NAME,
+        resources=(
+            QuotaResource(
+                name="STORAGE",
+                usage=(used + 1023) // 1024,
+                limit=None if limit is None else limit // 1024,
+            ),
+            QuotaResource(name="MESSAGE", usage=messages, limit=None),
+        ),
+    )
