@@ -17,6 +17,7 @@ from typing import Any, Final, TypeAlias, TypeVar, Union
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts import passwords
 from accounts.addresses import (
@@ -203,7 +204,23 @@ def account_create(
     scheme: str | None = None,
 ) -> Account:
     """Create an account; `password=None` creates one that cannot log in until a password is set."""
-    _require(can_manage_domain(acting_user, domain), f"create accounts in {domain.name}")
+    is_domain_admin = can_manage_domain(acting_user, domain)
+    if not is_domain_admin:
+        # Self-service (moderation app): a plain owner creates mailboxes for themselves, only in
+        # the domains granted to them and with the domain's defaults; their limit applies below.
+        _require(
+            isinstance(acting_user, User)
+            and owner in (None, acting_user)
+            and _domain_granted(acting_user, domain),
+            f"create accounts in {domain.name}",
+        )
+        _require(
+            quota_bytes is UNSET and expires_at is None and not params and is_active,
+            "set the quota, expiry, parameters or state of an account",
+        )
+        owner = acting_user
+    if owner is not None and (not is_domain_admin or created_via == CreatedVia.SELF_SERVICE):
+        _check_mailbox_limit(owner)
     local = normalize_local_part(local_part)
     role_list = _validate_roles(roles)
     if role_list and not is_superadmin(acting_user):
@@ -423,6 +440,8 @@ def alias_create(
             f"create aliases in {domain.name}",
         )
     _check_alias_targets_allowed(acting_user, resolved)
+    if not can_manage_domain(acting_user, domain):
+        _check_alias_limit([a for a, _ext in resolved if a is not None])
     domain = Domain.objects.select_for_update().get(pk=domain.pk)
     if domain.max_aliases is not None and domain.aliases.count() >= domain.max_aliases:
         raise LimitExceeded(
@@ -478,6 +497,9 @@ def alias_update(
     if targets is not UNSET:
         resolved = _resolve_targets(targets)
         _check_alias_targets_allowed(acting_user, resolved)
+        if not can_manage_domain(acting_user, alias.domain):
+            current = set(alias.targets.values_list("account_id", flat=True))
+            _check_alias_limit([a for a, _ext in resolved if a is not None and a.pk not in current])
         _set_targets(alias, resolved)
         changes["targets"] = [str(t) for t in alias.targets.all()]
     if changes:
@@ -501,6 +523,52 @@ def alias_get(*, address: str) -> Alias:
         )
     except Alias.DoesNotExist:
         raise NotFound(f"No alias {address}.") from None
+
+
+# --- self-service limits (the moderation app's pages, and owners using the API) ------------
+
+
+def owner_mailbox_limit(owner: User) -> int:
+    """How many mailboxes `owner` may have: their own limit, else MAX_MAILBOXES_PER_USER."""
+    if owner.max_mailboxes is not None:
+        return owner.max_mailboxes
+    return int(settings.MAX_MAILBOXES_PER_USER)
+
+
+def owner_alias_limit(owner: User | None) -> int:
+    """How many aliases may deliver to one mailbox of `owner` when the owner adds them."""
+    if owner is not None and owner.max_aliases_per_mailbox is not None:
+        return owner.max_aliases_per_mailbox
+    return int(settings.MAX_ALIASES_PER_MAILBOX)
+
+
+def _domain_granted(user: User, domain: Domain) -> bool:
+    # Grants belong to the moderation app, which builds on this one: import it late.
+    from moderation.selectors import domain_is_granted
+
+    return domain_is_granted(user=user, domain=domain)
+
+
+def _check_mailbox_limit(owner: User) -> None:
+    # Lock the owner's row so that concurrent creations cannot overshoot the limit together.
+    owner = User.objects.select_for_update().get(pk=owner.pk)
+    limit = owner_mailbox_limit(owner)
+    if Account.objects.filter(owner=owner).count() >= limit:
+        raise LimitExceeded(
+            gettext("You have reached your limit of %(limit)d mailboxes.") % {"limit": limit}
+        )
+
+
+def _check_alias_limit(accounts: list[Account]) -> None:
+    """Refuse when an owner's alias would give one of these mailboxes more than its limit."""
+    locked = Account.objects.select_for_update().filter(pk__in=[a.pk for a in accounts])
+    for account in locked.select_related("owner", "domain"):
+        limit = owner_alias_limit(account.owner)
+        if AliasTarget.objects.filter(account=account).count() >= limit:
+            raise LimitExceeded(
+                gettext("%(address)s has reached its limit of %(limit)d aliases.")
+                % {"address": account.address, "limit": limit}
+            )
 
 
 # --- API tokens -----------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mailplatform.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -38,10 +38,11 @@ from imapd.store.services import StoredMessage, mailbox_create, messages_import 
 from imapd.store.summary import ContentFields, content_fields  # noqa: E402
 
 WORDS = (
-    "invoice meeting report budget travel project release update weekly review lunch "
-    "contract offer holiday photos question answer urgent reminder agenda draft notes "
-    "quarterly planning launch feedback survey schedule delivery order receipt support"
-).split()
+    "invoice", "meeting", "report", "budget", "travel", "project", "release", "update",
+    "weekly", "review", "lunch", "contract", "offer", "holiday", "photos", "question",
+    "answer", "urgent", "reminder", "agenda", "draft", "notes", "quarterly", "planning",
+    "launch", "feedback", "survey", "schedule", "delivery", "order", "receipt", "support",
+)  # fmt: skip
 SENDERS = [
     f"{first.title()} {last.title()} <{first}.{last}@{domain}>"
     for first in ("alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi")

@@ -136,3 +136,15 @@ def env_cache(name: str, default: str) -> dict[str, Any]:
         return dict(env.cache_url_config(raw))
 
     return _read(name, parse(default), parse, "a cache URL such as redis://host:6379/0")
+
+
+def env_url(name: str, default: str, schemes: tuple[str, ...]) -> str:
+    """A URL whose scheme is one of `schemes` (or empty, when the default is empty)."""
+
+    def parse(raw: str) -> str:
+        scheme = raw.split("://", 1)[0].lower() if "://" in raw else ""
+        if scheme not in schemes:
+            raise ValueError(f"unsupported scheme {scheme!r}")
+        return raw
+
+    return _read(name, default, parse, "a URL with scheme " + ", ".join(f"{s}://" for s in schemes))

@@ -25,6 +25,7 @@ from mailplatform.config import (
     env_path,
     env_port,
     env_str,
+    env_url,
     read_env_file,
 )
 
@@ -141,7 +142,8 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-LOGIN_URL = "/accounts/login/"
+# The self-service pages (moderation app) are where web users log in.
+LOGIN_URL = "/account/login/"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français")]
@@ -200,6 +202,24 @@ PROVISIONING_WARN_BEFORE = env_duration("PROVISIONING_WARN_BEFORE", 3 * 86400)
 # Expired accounts whose owner logged in within this time are kept until it passes; 0 = off.
 PROVISIONING_PRUNE_LOGIN_GRACE = env_duration("PROVISIONING_PRUNE_LOGIN_GRACE", 0)
 
+# --- moderation (pymailadmin's job: registration, self-service pages, pending actions) -----
+# Mailboxes a web user may own, and aliases per mailbox, unless raised per user in the admin.
+MAX_MAILBOXES_PER_USER = env_int("MAX_MAILBOXES_PER_USER", 3, minimum=0)
+MAX_ALIASES_PER_MAILBOX = env_int("MAX_ALIASES_PER_MAILBOX", 100, minimum=0)
+# How long a requested mailbox deletion can be cancelled before the mailbox and its mail go.
+DELETION_GRACE = env_duration("DELETION_GRACE", 48 * 3600)
+# Unconfirmed registrations are purged after this.
+REGISTRATION_CONFIRM_TTL = env_duration("REGISTRATION_CONFIRM_TTL", 48 * 3600)
+# Registration attempts per client IP and window; 0 = no limit.
+REGISTRATION_RATE_LIMIT = env_int("REGISTRATION_RATE_LIMIT", 5, minimum=0)
+REGISTRATION_RATE_LIMIT_WINDOW = env_duration("REGISTRATION_RATE_LIMIT_WINDOW", 3600)
+# A pending action that fails is retried after PENDING_ACTION_RETRY_DELAY (doubling) until it
+# has been tried PENDING_ACTION_MAX_ATTEMPTS times; then it stays failed for an admin to see.
+PENDING_ACTION_MAX_ATTEMPTS = env_int("PENDING_ACTION_MAX_ATTEMPTS", 5, minimum=1)
+PENDING_ACTION_RETRY_DELAY = env_duration("PENDING_ACTION_RETRY_DELAY", 10 * 60)
+# A running action whose worker vanished (killed mid-run) is taken up again after this.
+PENDING_ACTION_STALE_AFTER = env_duration("PENDING_ACTION_STALE_AFTER", 3600)
+
 # --- mail store and daemon ------------------------------------------------------------------
 BLOB_DIR = env_path("BLOB_DIR", DATA_DIR / "blobs", BASE_DIR)
 IMAP_HOST = env_str("IMAP_HOST", "127.0.0.1")
@@ -218,8 +238,19 @@ if bool(TLS_CERT_FILE) != bool(TLS_KEY_FILE):
 MAX_MESSAGE_SIZE = env_int("MAX_MESSAGE_SIZE", 50 * 1024 * 1024, minimum=1024)
 # Threads the mail daemon uses for database work (the event loop never calls the ORM itself).
 DAEMON_DB_THREADS = env_int("DAEMON_DB_THREADS", 8, minimum=1, maximum=256)
-# Cross-process change notification for IDLE: empty (in-process only), redis://... or postgres.
-NOTIFY_URL = env_str("NOTIFY_URL", "")
+# Cross-process change notification for IDLE: empty (in-process only) or redis://...
+NOTIFY_URL = env_url("NOTIFY_URL", "", ("redis", "rediss", "unix"))
+
+# --- IMAP server limits (see imapd/imap/config.py) ------------------------------------------
+IMAP_MAX_LINE_LENGTH = env_int("IMAP_MAX_LINE_LENGTH", 65536, minimum=8192)
+# All literals of one command together (MULTIAPPEND); at least MAX_MESSAGE_SIZE + 64 KiB.
+IMAP_MAX_COMMAND_SIZE = env_int("IMAP_MAX_COMMAND_SIZE", 2 * MAX_MESSAGE_SIZE, minimum=0)
+IMAP_TIMEOUT_AUTHENTICATED = env_duration("IMAP_TIMEOUT_AUTHENTICATED", 30 * 60)
+IMAP_TIMEOUT_NOT_AUTHENTICATED = env_duration("IMAP_TIMEOUT_NOT_AUTHENTICATED", 60)
+IMAP_IDLE_KEEPALIVE = env_duration("IMAP_IDLE_KEEPALIVE", 2 * 60)
+IMAP_MAX_BAD_COMMANDS = env_int("IMAP_MAX_BAD_COMMANDS", 20, minimum=1)
+IMAP_MAX_CONNECTIONS_PER_ACCOUNT = env_int("IMAP_MAX_CONNECTIONS_PER_ACCOUNT", 50, minimum=0)
+IMAP_ALLOW_PLAINTEXT_AUTH = env_bool("IMAP_ALLOW_PLAINTEXT_AUTH", False)
 
 # --- mail delivery (LMTP, submission, inbound SMTP, `manage.py deliver`) ---------------------
 # Over quota is a permanent refusal (552 5.2.2) unless this makes it temporary (452 4.2.2).
@@ -255,7 +286,11 @@ WORKER_CONCURRENCY = env_int("WORKER_CONCURRENCY", 2, minimum=1)
 # The embedded default broker is kombu's filesystem transport: it needs no server and no extra
 # package, and works across the processes of one machine. Set CELERY_BROKER_URL to redis://
 # or amqp:// to scale out.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+CELERY_BROKER_URL = env_url(
+    "CELERY_BROKER_URL",
+    "filesystem://",
+    ("filesystem", "redis", "rediss", "amqp", "amqps", "pyamqp"),
+)
 _celery_dir = DATA_DIR / "celery"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     for sub in ("queue", "processed"):
@@ -284,6 +319,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "provisioning-expiry-warnings": {
         "task": "provisioning.tasks.send_expiry_warnings",
         "schedule": 3600.0,
+    },
+    # Deletions past their grace period, rekeys; each action is claimed atomically.
+    "moderation-run-pending-actions": {
+        "task": "moderation.tasks.run_pending_actions",
+        "schedule": 60.0,
+    },
+    "moderation-purge-registrations": {
+        "task": "moderation.tasks.purge_registrations",
+        "schedule": 900.0,
     },
 }
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/ping", views.PingView.as_view(), name="api-ping"),
     path("api/v1/tokens/", include("provisioning.api.urls")),
     path("api/v1/", include("accounts.api.urls")),
+    path("api/v1/", include("imapd.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("provisioning.urls")),

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import threading
 import uuid
 from collections.abc import Callable
@@ -295,6 +296,23 @@ def hub_replace(hub: Hub | None) -> Hub | None:
         return previous
 
 
+def _forget_hub_after_fork() -> None:
+    # A forked worker has the parent's hub but not its relay thread: it builds its own.
+    global _hub
+    _hub = None
+
+
+os.register_at_fork(after_in_child=_forget_hub_after_fork)
+
+
+def _publish_committed(change: MailboxChange) -> None:
+    try:
+        get_hub().publish(change)
+    except Exception:
+        # The change is committed whatever happens here; the caller's success must stand.
+        logger.exception("Could not publish %s", change)
+
+
 def publish_on_commit(change: MailboxChange) -> None:
     """Publish once the current transaction commits; nothing if it rolls back."""
-    transaction.on_commit(lambda: get_hub().publish(change))
+    transaction.on_commit(lambda: _publish_committed(change))

@@ -1,9 +1,10 @@
 """Reads of the message store, checked against the account asking.
 
 A mailbox that does not exist and one the account may not see raise the same NotFound
-(code NONEXISTENT). Everything returned is plain data from `dto` (or a Mailbox row to pass
-back to a service), built in one query where the IMAP server calls it per command.
-These functions are synchronous: the IMAP server runs them in its thread pool.
+(code NONEXISTENT). Message-level reads take the id of a mailbox the session already obtained
+through one of those checks (at SELECT). Everything returned is plain data from `dto` (or a
+Mailbox row to pass back to a service), built in one query where the IMAP server calls it per
+command. These functions are synchronous: the IMAP server runs them in its thread pool.
 """
 
 from __future__ import annotations

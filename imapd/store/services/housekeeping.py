@@ -13,13 +13,14 @@ from imapd.models import AccountStore, Mailbox, Message, MessageContent, Subscri
 from imapd.store import blobs
 from imapd.store.notifier import ChangeKind
 from imapd.store.queries import chunked
-from imapd.store.services._common import IN_BATCH, contents_release, publish
+from imapd.store.services._common import IN_BATCH, contents_release, lock_store, publish
 
 
 @transaction.atomic
 def account_store_delete(*, account: Account) -> None:
     """Remove all of an account's mail; its blob directory goes once the deletion commits."""
     account_id = account.pk
+    lock_store(account_id)  # no delivery slips in between the deletions below
     mailboxes = list(Mailbox.objects.filter(account_id=account_id))
     Message.objects.filter(mailbox__account_id=account_id).delete()
     Tombstone.objects.filter(mailbox__account_id=account_id).delete()

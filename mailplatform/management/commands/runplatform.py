@@ -23,7 +23,7 @@ def platform_processes() -> dict[str, str]:
     manage = shlex.quote(str(settings.BASE_DIR / "manage.py"))
     processes = {
         "web": f"{python} -m gunicorn mailplatform.wsgi --bind {shlex.quote(settings.WEB_BIND)} "
-        f"--workers {settings.WEB_WORKERS} --access-logfile - --graceful-timeout 5",
+        f"--workers {settings.WEB_WORKERS} --access-logfile - --graceful-timeout 5 --no-control-socket",
         "worker": f"{python} -m celery -A mailplatform worker --loglevel INFO "
         f"--concurrency {settings.WORKER_CONCURRENCY} --hostname worker@%h",
         "beat": f"{python} -m celery -A mailplatform beat --loglevel INFO "

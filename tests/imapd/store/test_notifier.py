@@ -190,3 +190,35 @@ def test_redis_backend_carries_changes_between_hubs_without_echo():
     finally:
         publisher_hub.close()
         listener_hub.close()
+
+
+class _BrokenBackend:
+    def start(self, deliver) -> None:
+        pass
+
+    def publish(self, change: MailboxChange) -> None:
+        raise ConnectionError("channel down")
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_failing_channel_still_delivers_locally():
+    hub = Hub(_BrokenBackend())
+    received: list[MailboxChange] = []
+    hub.subscribe(mailbox_id=2, callback=received.append)
+    change = MailboxChange(1, 2, 3, ChangeKind.APPEND)
+    hub.publish(change)
+    assert received == [change]
+
+
+def test_a_publishing_failure_after_commit_does_not_fail_the_writer(
+    inbox, monkeypatch, django_capture_on_commit_callbacks
+):
+    def broken_hub() -> Hub:
+        raise ImproperlyConfigured("Invalid setting NOTIFY_URL")
+
+    monkeypatch.setattr(notifier, "get_hub", broken_hub)
+    with django_capture_on_commit_callbacks(execute=True):
+        result = services.messages_append(mailbox=inbox, items=items(1))
+    assert result.uids == (1,)

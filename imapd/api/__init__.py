@@ -1,0 +1,1 @@
+"""REST endpoints of the mail store (pymap-admin's `append`)."""
