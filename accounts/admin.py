@@ -153,7 +153,9 @@ class ServiceAdmin(admin.ModelAdmin):
         return to_delete, model_count, set(), protected
 
 
-class SuperadminOnlyAdmin(ServiceAdmin):
+class SuperadminOnlyMixin:
+    """Only superadmins see or change these pages (whatever Django model perms say)."""
+
     def has_module_permission(self, request: HttpRequest) -> bool:
         return _is_superadmin(request)
 
@@ -168,6 +170,10 @@ class SuperadminOnlyAdmin(ServiceAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return _is_superadmin(request)
+
+
+class SuperadminOnlyAdmin(SuperadminOnlyMixin, ServiceAdmin):
+    pass
 
 
 # --- domains -------------------------------------------------------------------------------
@@ -685,7 +691,7 @@ class AliasAdmin(DomainScopedAdmin):
 
 
 @admin.register(User)
-class PlatformUserAdmin(DjangoUserAdmin):
+class PlatformUserAdmin(SuperadminOnlyMixin, DjangoUserAdmin):
     """Django's user admin plus the platform's roles and limits; superadmins only."""
 
     fieldsets = (
@@ -708,21 +714,6 @@ class PlatformUserAdmin(DjangoUserAdmin):
     @admin.display(description="managed domains")
     def managed_domain_names(self, obj: User) -> str:
         return ", ".join(domain.name for domain in obj.managed_domains.all())
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return _is_superadmin(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _is_superadmin(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return _is_superadmin(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _is_superadmin(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _is_superadmin(request)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)

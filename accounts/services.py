@@ -17,7 +17,7 @@ from typing import Any, Final, TypeAlias, TypeVar, Union
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import ngettext
 
 from accounts import passwords
 from accounts.addresses import (
@@ -208,12 +208,12 @@ def account_create(
     if not is_domain_admin:
         # Self-service (moderation app): a plain owner creates mailboxes for themselves, only in
         # the domains granted to them and with the domain's defaults; their limit applies below.
-        _require(
+        if not (
             isinstance(acting_user, User)
             and owner in (None, acting_user)
-            and _domain_granted(acting_user, domain),
-            f"create accounts in {domain.name}",
-        )
+            and _domain_granted(acting_user, domain)
+        ):
+            raise NotPermitted(f"You may not create accounts in {domain.name}.")
         _require(
             quota_bytes is UNSET and expires_at is None and not params and is_active,
             "set the quota, expiry, parameters or state of an account",
@@ -555,18 +555,29 @@ def _check_mailbox_limit(owner: User) -> None:
     limit = owner_mailbox_limit(owner)
     if Account.objects.filter(owner=owner).count() >= limit:
         raise LimitExceeded(
-            gettext("You have reached your limit of %(limit)d mailboxes.") % {"limit": limit}
+            ngettext(
+                "You have reached your limit of %(limit)d mailbox.",
+                "You have reached your limit of %(limit)d mailboxes.",
+                limit,
+            )
+            % {"limit": limit}
         )
 
 
 def _check_alias_limit(accounts: list[Account]) -> None:
     """Refuse when an owner's alias would give one of these mailboxes more than its limit."""
-    locked = Account.objects.select_for_update().filter(pk__in=[a.pk for a in accounts])
-    for account in locked.select_related("owner", "domain"):
+    ids = [a.pk for a in accounts]
+    # Lock only the account rows (PostgreSQL refuses FOR UPDATE across the nullable owner join).
+    list(Account.objects.select_for_update().filter(pk__in=ids).values_list("pk", flat=True))
+    for account in Account.objects.filter(pk__in=ids).select_related("owner", "domain"):
         limit = owner_alias_limit(account.owner)
         if AliasTarget.objects.filter(account=account).count() >= limit:
             raise LimitExceeded(
-                gettext("%(address)s has reached its limit of %(limit)d aliases.")
+                ngettext(
+                    "%(address)s has reached its limit of %(limit)d alias.",
+                    "%(address)s has reached its limit of %(limit)d aliases.",
+                    limit,
+                )
                 % {"address": account.address, "limit": limit}
             )
 

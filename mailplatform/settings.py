@@ -123,8 +123,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
-else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("DB_CONN_MAX_AGE", 60, minimum=0))
+# Reusing connections matters for SQLite too: the mail daemon's ORM threads would otherwise
+# reopen the file (and rerun the PRAGMAs) for every command, about 1 ms each.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("DB_CONN_MAX_AGE", 60, minimum=0))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Shared by every process of the platform (login throttling, rate limits): the default file cache

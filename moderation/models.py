@@ -130,9 +130,16 @@ class PendingAction(models.Model):
         "accounts.Domain", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     requested_by = models.ForeignKey(
-        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="requesting web user",
     )
-    requested_by_name = models.CharField(max_length=320, help_text="Who asked, as audited.")
+    requested_by_name = models.CharField(
+        "requested by", max_length=320, help_text="Who asked, as audited."
+    )
     created_at = models.DateTimeField()
     due_at = models.DateTimeField(db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -125,9 +125,7 @@ def owner_dashboard(*, user: User) -> list[MailboxOverview]:
     for account in accounts:
         used, messages = account_usage(account_id=account.pk)
         deletions: list[PendingAction] = getattr(account, "open_deletions", [])
-        aliases = sorted(
-            (t.alias for t in account.alias_targets.all()), key=lambda a: a.address
-        )
+        aliases = sorted((t.alias for t in account.alias_targets.all()), key=lambda a: a.address)
         rows.append(
             MailboxOverview(
                 account=account,

@@ -17,8 +17,8 @@ def _endpoint_route() -> str:
 
 
 urlpatterns: list[URLPattern] = [
-    # mailadm's documented API: POST /?t=TOKEN.
-    path("", views.new_email, name="provisioning-root"),
+    # mailadm's documented API, POST /?t=TOKEN, is routed by moderation.urls: `/` is also the
+    # landing page on GET (moderation.views.landing.root calls views.new_email on POST).
     path(
         ".well-known/autoconfig/mail/config-v1.1.xml",
         views.autoconfig,

@@ -309,9 +309,7 @@ class Backend:
         )
 
     async def status(self, name: str) -> MailboxStatus:
-        return await run_orm(
-            selectors.mailbox_status, account=_account(self.account_id), name=name
-        )
+        return await run_orm(selectors.mailbox_status, account=_account(self.account_id), name=name)
 
     async def statuses(self, mailbox_ids: Iterable[int]) -> dict[int, MailboxStatus]:
         return await run_orm(_statuses, self.account_id, list(mailbox_ids))
@@ -352,17 +350,13 @@ class Backend:
         flags: tuple[str, ...],
         unchangedsince: int | None,
     ) -> StoreOutcome:
-        return await run_orm(
-            _store, self.account_id, mailbox_id, uids, mode, flags, unchangedsince
-        )
+        return await run_orm(_store, self.account_id, mailbox_id, uids, mode, flags, unchangedsince)
 
     async def expunged_since(self, mailbox_id: int, modseq: int) -> list[int]:
         return await run_orm(selectors.uids_expunged_since, mailbox_id=mailbox_id, modseq=modseq)
 
     async def changed_since(self, mailbox_id: int, modseq: int) -> list[FlagRow]:
-        return await run_orm(
-            selectors.messages_changed_since, mailbox_id=mailbox_id, modseq=modseq
-        )
+        return await run_orm(selectors.messages_changed_since, mailbox_id=mailbox_id, modseq=modseq)
 
     async def read(self, mailbox_id: int, work: Callable[[StoreReader], T]) -> T:
         """Run `work` (FETCH rendering, SEARCH evaluation) in the pool with read access."""

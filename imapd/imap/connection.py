@@ -88,10 +88,7 @@ class Connection(asyncio.Protocol):
         peer = transport.get_extra_info("peername")
         if isinstance(peer, tuple) and peer:
             self.peer = str(peer[0])
-            try:
-                self.local = ipaddress.ip_address(self.peer.split("%")[0]).is_loopback
-            except ValueError:
-                self.local = False
+            self.local = is_local_address(self.peer)
         else:  # a unix socket: the peer is on this machine
             self.peer = None
             self.local = True
@@ -283,6 +280,17 @@ class Connection(asyncio.Protocol):
 
     def extra_info(self, name: str) -> Any:
         return None if self.transport is None else self.transport.get_extra_info(name)
+
+
+def is_local_address(host: str) -> bool:
+    """Whether a peer address is this machine's loopback (trusted like Dovecot does)."""
+    try:
+        address = ipaddress.ip_address(host.split("%")[0])
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback
 
 
 def _resolve(waiter: asyncio.Future[None]) -> None:

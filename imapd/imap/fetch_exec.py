@@ -13,9 +13,8 @@ made them change, otherwise the order the client asked for.
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from imapd import mime
@@ -23,6 +22,7 @@ from imapd.imap.backend import StoreReader
 from imapd.imap.fetch import BinarySection, BinarySize, BodySection, FetchAttribute, FetchItem
 from imapd.imap.responses import Binary, Raw, encode_value
 from imapd.imap.selected import SelectedMailbox
+from imapd.imap.transcode import json_to_imap, structure_to_imap
 from imapd.store.dto import FetchRow
 
 UID = FetchItem("UID")
@@ -37,8 +37,7 @@ _RFC822_SECTIONS = {
     "RFC822.HEADER": mime.SectionSpec(text="HEADER"),
     "RFC822.TEXT": mime.SectionSpec(text="TEXT"),
 }
-_MONTHS = (b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun")
-_MONTHS += (b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec")
+_MONTHS = tuple(b"Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split())
 
 # Output a batch may build before handing it to the event loop to write.
 BATCH_BYTES = 4 << 20
@@ -173,6 +172,7 @@ def render_batch(job: BatchJob, reader: StoreReader) -> BatchResult:
         row.uid: row
         for row in reader.rows(job.uids, envelope=plan.envelope, structure=plan.structure)
     }
+    renderers = _renderers(plan)
     out: list[bytes] = []
     size = 0
     missing = 0
@@ -188,7 +188,7 @@ def render_batch(job: BatchJob, reader: StoreReader) -> BatchResult:
             missing += 1
             continue
         try:
-            line = _render_message(job, position, row, raw)
+            line = _render_message(job, position, row, raw, renderers)
         except _UnknownCte:
             unknown_cte = True
             continue
@@ -199,45 +199,73 @@ def render_batch(job: BatchJob, reader: StoreReader) -> BatchResult:
     return BatchResult(b"".join(out), consumed, missing, unknown_cte)
 
 
-def _render_message(job: BatchJob, position: int, row: FetchRow, raw: bytes | None) -> bytes:
-    plan = job.plan
-    parts: list[bytes] = []
-    flags = job.flags[position]
-    if flags is not None and not plan.wants_flags:
-        parts.append(b"FLAGS " + flags)  # the implicit \Seen changed them
-    structure: dict[str, object] | None = None
+# A renderer turns (job, position, row, raw bytes) into one item of a FETCH response.
+_Renderer = Callable[[BatchJob, int, FetchRow, "bytes | None"], bytes]
+_NO_STRUCTURE = '{"body":null,"bodystructure":null}'
+
+
+def _simple_renderer(name: str) -> _Renderer:
+    if name == "UID":
+        return lambda job, i, row, raw: b"UID %d" % row.uid
+    if name == "FLAGS":
+        return lambda job, i, row, raw: b"FLAGS " + (job.flags[i] or b"()")
+    if name == "MODSEQ":
+        return lambda job, i, row, raw: b"MODSEQ (%d)" % job.modseqs[i]
+    if name == "INTERNALDATE":
+        return lambda job, i, row, raw: b"INTERNALDATE " + _internal_date(row.internal_date)
+    if name == "RFC822.SIZE":
+        return lambda job, i, row, raw: b"RFC822.SIZE %d" % row.size
+    if name == "ENVELOPE":
+        return lambda job, i, row, raw: b"ENVELOPE " + json_to_imap(row.envelope or "null")
+    if name in ("BODY", "BODYSTRUCTURE"):
+        key, prefix = ("body", b"BODY ") if name == "BODY" else ("bodystructure", b"BODYSTRUCTURE ")
+        return lambda job, i, row, raw: (
+            prefix + structure_to_imap(row.structure or _NO_STRUCTURE, key)
+        )
+    if name == "EMAILID":
+        return lambda job, i, row, raw: b"EMAILID (" + row.email_id.encode("ascii") + b")"
+    if name == "THREADID":
+        return lambda job, i, row, raw: (
+            b"THREADID (" + row.thread_id.encode("ascii") + b")"
+            if row.thread_id
+            else b"THREADID NIL"
+        )
+    spec = _RFC822_SECTIONS[name]
+    prefix = name.encode("ascii") + b" "
+    return lambda job, i, row, raw: prefix + encode_value(mime.get_section(_need(raw), spec))
+
+
+def _need(raw: bytes | None) -> bytes:
+    assert raw is not None, "the plan reads message bytes for this item"
+    return raw
+
+
+def _renderers(plan: FetchPlan) -> tuple[_Renderer, ...]:
+    renderers: list[_Renderer] = []
     for item in plan.items:
         if isinstance(item, FetchItem):
-            name = item.name
-            if name == "UID":
-                parts.append(b"UID %d" % row.uid)
-            elif name == "FLAGS":
-                parts.append(b"FLAGS " + (flags or b"()"))
-            elif name == "MODSEQ":
-                parts.append(b"MODSEQ (%d)" % job.modseqs[position])
-            elif name == "INTERNALDATE":
-                parts.append(b"INTERNALDATE " + _internal_date(row.internal_date))
-            elif name == "RFC822.SIZE":
-                parts.append(b"RFC822.SIZE %d" % row.size)
-            elif name == "ENVELOPE":
-                parts.append(b"ENVELOPE " + encode_value(json.loads(row.envelope or "null")))
-            elif name in ("BODY", "BODYSTRUCTURE"):
-                if structure is None:
-                    structure = json.loads(row.structure or "{}")
-                key = "body" if name == "BODY" else "bodystructure"
-                parts.append(name.encode() + b" " + encode_value(structure.get(key)))
-            elif name == "EMAILID":
-                parts.append(b"EMAILID (" + row.email_id.encode("ascii") + b")")
-            elif name == "THREADID":
-                thread = row.thread_id.encode("ascii")
-                parts.append(b"THREADID (" + thread + b")" if thread else b"THREADID NIL")
-            else:
-                assert raw is not None
-                data = mime.get_section(raw, _RFC822_SECTIONS[name])
-                parts.append(item.response_name + b" " + encode_value(data))
-            continue
-        assert raw is not None
-        parts.append(item.response_name + b" " + _section_value(item, raw))
+            renderers.append(_simple_renderer(item.name))
+        else:
+            renderers.append(_section_renderer(item))
+    return tuple(renderers)
+
+
+def _section_renderer(item: FetchAttribute) -> _Renderer:
+    prefix = item.response_name + b" "
+    return lambda job, i, row, raw: prefix + _section_value(item, _need(raw))
+
+
+def _render_message(
+    job: BatchJob,
+    position: int,
+    row: FetchRow,
+    raw: bytes | None,
+    renderers: tuple[_Renderer, ...],
+) -> bytes:
+    parts = [render(job, position, row, raw) for render in renderers]
+    flags = job.flags[position]
+    if flags is not None and not job.plan.wants_flags:
+        parts.insert(0, b"FLAGS " + flags)  # the implicit \Seen changed them
     return b"* %d FETCH (%s)\r\n" % (job.seqs[position], b" ".join(parts))
 
 

@@ -205,9 +205,9 @@ class Evaluator:
                 cutoff = self._now - seconds
                 return self._by_rows(
                     candidates,
-                    lambda row, _raw: (row.internal_date <= cutoff)
-                    if older
-                    else (row.internal_date > cutoff),
+                    lambda row, _raw: (
+                        (row.internal_date <= cutoff) if older else (row.internal_date > cutoff)
+                    ),
                     with_bytes=False,
                 )
             case TextKey(value=value, body_only=body_only):
@@ -253,7 +253,9 @@ class Evaluator:
                 mask[i] = 1
         return bytes(mask)
 
-    def _by_rows(self, candidates: bytes | None, test: RowTest, *, with_bytes: bool = True) -> bytes:
+    def _by_rows(
+        self, candidates: bytes | None, test: RowTest, *, with_bytes: bool = True
+    ) -> bytes:
         assert self.reader is not None, "a key on message data needs the reader"
         scope = self.masks.ones if candidates is None else candidates
         positions = list(compress(range(self.masks.count), scope))

@@ -249,7 +249,9 @@ class SelectedMailbox:
             parts.append(b"MODSEQ (%d)" % self.modseqs[index])
         return b"* %d FETCH (%s)\r\n" % (index + 1, b" ".join(parts))
 
-    def _apply(self, data: RefreshData, *, expunge_ok: bool, condstore: bool, qresync: bool) -> list[bytes]:
+    def _apply(
+        self, data: RefreshData, *, expunge_ok: bool, condstore: bool, qresync: bool
+    ) -> list[bytes]:
         out: list[bytes] = []
         if data.keyword_names is not None and self.set_keyword_names(data.keyword_names):
             out.extend(self.flags_announcement())
@@ -279,9 +281,7 @@ class SelectedMailbox:
             out.append(recent_response(self.recent_count()))
         elif self.recent_count() != old_recent:
             out.append(recent_response(self.recent_count()))
-        out.extend(
-            self.fetch_flags_line(i, uid=qresync, modseq=condstore) for i in sorted(changed)
-        )
+        out.extend(self.fetch_flags_line(i, uid=qresync, modseq=condstore) for i in sorted(changed))
         self.modseq = max(self.modseq, data.highest_modseq)
         return out
 

@@ -28,7 +28,6 @@ from imapd.imap.connection import (
     LineTooLongError,
 )
 from imapd.imap.errors import ParseError
-from imapd.imap.handlers import HANDLERS
 from imapd.imap.framing import (
     AssembledCommand,
     CommandAssembler,
@@ -36,6 +35,7 @@ from imapd.imap.framing import (
     LiteralTooBig,
     extract_tag,
 )
+from imapd.imap.handlers import HANDLERS
 from imapd.imap.parser import parse_command, parse_sasl_response
 from imapd.imap.reply import Reply, refused
 from imapd.imap.selected import MailboxGone, SelectedMailbox
@@ -65,12 +65,15 @@ class Session:
         "qresync",
         "selected",
         "server",
+        "starttls",
         "state",
     )
 
-    def __init__(self, server: ImapServer, conn: Connection) -> None:
+    def __init__(self, server: ImapServer, conn: Connection, *, starttls: bool) -> None:
         self.server = server
         self.conn = conn
+        # Whether this listener offers STARTTLS (the plain TCP one does).
+        self.starttls = starttls
         self.config: ImapConfig = server.config
         self.state = State.NOT_AUTHENTICATED
         self.account: AccountRef | None = None
@@ -126,11 +129,15 @@ class Session:
     def capabilities(self) -> list[str]:
         if self.state in (State.NOT_AUTHENTICATED, State.LOGOUT):
             return capabilities.not_authenticated(
-                can_starttls=not self.conn.tls and self.server.starttls_context is not None,
+                can_starttls=self.can_starttls,
                 plaintext_ok=self.plaintext_auth_allowed,
                 cram_md5=self.server.cram_md5,
             )
         return capabilities.authenticated()
+
+    @property
+    def can_starttls(self) -> bool:
+        return self.starttls and not self.conn.tls and self.server.tls_context is not None
 
     @property
     def idle_timeout(self) -> float:
@@ -191,7 +198,7 @@ class Session:
                 line = await self.conn.read_line(self.config.max_line_length + 2, timeout)
             except LineTooLongError as exc:
                 self.assembler.reset()
-                self.answer(extract_tag(exc.prefix), "BAD", "Line too long.")
+                self.answer(extract_tag(exc.prefix), "BAD", "Line too long")
                 return None
             try:
                 result = self.assembler.feed_line(line)
@@ -317,6 +324,12 @@ class Session:
             log.exception("imap session failed")
         finally:
             self.end()
+
+    def shut_down(self) -> None:
+        """The daemon is stopping: say goodbye and close (the session's read then ends)."""
+        if self.state is not State.LOGOUT:
+            self.bye("Server shutting down.")
+        self.conn.close()
 
     def end(self) -> None:
         self.select(None)

@@ -118,9 +118,7 @@ async def list_(session: Session, command: ListCommand) -> Reply:
         statuses = await session.require_backend().statuses(wanted)
     for line in lines:
         session.send(
-            responses.list_response(
-                line.attributes, SEPARATOR, line.name, childinfo=line.childinfo
-            )
+            responses.list_response(line.attributes, SEPARATOR, line.name, childinfo=line.childinfo)
         )
         status = statuses.get(line.mailbox_id) if line.mailbox_id is not None else None
         if status is not None:
@@ -155,7 +153,11 @@ async def lsub(session: Session, command: LsubCommand) -> Reply:
             found[name] = ["\\Noselect"] if entry is not None and entry.noselect else []
             continue
         for ancestor in names.ancestors(name):
-            if ancestor not in found and ancestor not in subscriptions and regex.fullmatch(ancestor):
+            if (
+                ancestor not in found
+                and ancestor not in subscriptions
+                and regex.fullmatch(ancestor)
+            ):
                 found[ancestor] = ["\\Noselect"]
     for name, attributes in found.items():
         session.send(responses.list_response(attributes, SEPARATOR, name, lsub=True))

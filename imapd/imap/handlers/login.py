@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 from imapd.imap import auth
 from imapd.imap.commands import AuthenticateCommand, LoginCommand, StartTlsCommand
 from imapd.imap.connection import ConnectionClosed
-from imapd.orm_pool import run_orm
 from imapd.imap.reply import Reply, bad, no
 from imapd.imap.responses import AUTHENTICATIONFAILED, AUTHORIZATIONFAILED, PRIVACYREQUIRED
+from imapd.orm_pool import run_orm
 
 if TYPE_CHECKING:
     from imapd.imap.session import Session
@@ -28,11 +28,13 @@ if TYPE_CHECKING:
 _PLAINTEXT_REFUSED = "Plaintext authentication disallowed on non-secure (SSL/TLS) connections."
 
 
-async def starttls(session: Session, command: StartTlsCommand) -> None | Reply:
+async def starttls(session: Session, command: StartTlsCommand) -> Reply | None:
     """RFC 3501 6.2.1; what the client pipelined after the command is discarded."""
-    context = session.server.starttls_context
-    if session.conn.tls or context is None:
-        return bad("TLS is already active." if session.conn.tls else "TLS is not available.")
+    context = session.server.tls_context
+    if session.conn.tls:
+        return bad("TLS is already active.")
+    if not session.can_starttls or context is None:
+        return bad("TLS is not available.")
     session.answer(command.tag, "OK", "Begin TLS negotiation now.")
     await session.flush()
     try:

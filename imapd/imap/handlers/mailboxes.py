@@ -58,9 +58,10 @@ async def rename(session: Session, command: RenameCommand) -> Reply:
     """RFC 3501 6.3.5."""
     await session.require_backend().rename(command.mailbox, command.new_name)
     selected = session.selected
-    if selected is not None and _same_mailbox(session, command.mailbox):
-        if selected.name != names.INBOX:  # INBOX stays; its messages moved away
-            selected.name = command.new_name
+    # Renaming INBOX moves its messages away; the selected INBOX stays INBOX.
+    renamed = selected is not None and _same_mailbox(session, command.mailbox)
+    if renamed and selected is not None and selected.name != names.INBOX:
+        selected.name = command.new_name
     return ok("Rename completed.")
 
 

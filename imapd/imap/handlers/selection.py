@@ -19,7 +19,7 @@ from imapd.imap.commands import (
 from imapd.imap.connection import InactivityTimeout, LineTooLongError
 from imapd.imap.framing import is_idle_done
 from imapd.imap.handlers.any_state import send_updates
-from imapd.imap.reply import Reply, bad, no, ok
+from imapd.imap.reply import Reply, bad, ok
 from imapd.imap.selected import SelectedMailbox
 from imapd.imap.sequence import resolve_uids, select_indices
 from imapd.store.dto import UidSet
@@ -38,7 +38,9 @@ async def select(session: Session, command: SelectCommand) -> Reply:
         session.select(None)
     if command.condstore:
         session.enable_condstore()
-    data = await session.require_backend().select(command.mailbox, claim_recent=not command.readonly)
+    data = await session.require_backend().select(
+        command.mailbox, claim_recent=not command.readonly
+    )
     view = SelectedMailbox(command.mailbox, data, readonly=command.readonly)
     send = session.send
     session.send_all(view.flags_announcement())
@@ -47,7 +49,9 @@ async def select(session: Session, command: SelectCommand) -> Reply:
     unseen = view.first_unseen()
     if unseen is not None:
         send(responses.untagged_status("OK", "First unseen.", responses.unseen_code(unseen)))
-    send(responses.untagged_status("OK", "UIDs valid", responses.uidvalidity_code(view.uidvalidity)))
+    send(
+        responses.untagged_status("OK", "UIDs valid", responses.uidvalidity_code(view.uidvalidity))
+    )
     uidnext = max(data.status.uidnext, view.uids[-1] + 1 if len(view) else 1)
     send(responses.untagged_status("OK", "Predicted next UID", responses.uidnext_code(uidnext)))
     if session.condstore:
@@ -102,7 +106,7 @@ async def expunge(session: Session, command: ExpungeCommand) -> Reply:
     """RFC 3501 6.4.3, and RFC 4315 2.1 UID EXPUNGE (only the given UIDs)."""
     view = session.require_selected()
     if view.readonly:
-        return no("Mailbox is read-only.", responses.READ_ONLY)
+        return ok("Expunge ignored with read-only mailbox.")  # as Dovecot answers
     uids = None
     if command.uid and command.uid_set is not None:
         indices = select_indices(

@@ -97,6 +97,8 @@ def deliver_all(
 
 class Command(BaseCommand):
     help = "Deliver the message on standard input to local recipients (a local delivery agent)."
+    # An MTA runs this once per message: no system checks (URLs, admin...) to load and run.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("recipients", nargs="+", metavar="RECIPIENT")

@@ -19,6 +19,7 @@ from django.db import transaction
 from accounts import services
 from accounts.models import Account, Domain, User
 from accounts.operator import ensure_operator_token
+from imapd.imap.demo_messages import demo_messages_add
 
 DEMO_DOMAIN = "example.org"
 DEMO_LOCAL_PART = "demo"
@@ -76,9 +77,10 @@ def _create_demo_data() -> str:
     mail_password = secrets.token_urlsafe(12)
     address = f"{DEMO_LOCAL_PART}@{DEMO_DOMAIN}"
     if not Account.objects.filter(domain=domain, local_part=DEMO_LOCAL_PART).exists():
-        services.account_create(
+        account = services.account_create(
             domain=domain, local_part=DEMO_LOCAL_PART, password=mail_password, acting_user=None
         )
+        demo_messages_add(account=account)
     host = settings.IMAP_HOST
     return (
         f"Admin site:   {settings.PUBLIC_URL}/admin/  user {DEMO_ADMIN}  "

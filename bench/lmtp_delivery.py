@@ -1,0 +1,207 @@
+"""LMTP delivery throughput: 5,000 varied messages over 1 connection, then over 8.
+
+    .venv/bin/python bench/lmtp_delivery.py                 # SQLite in a throwaway DATA_DIR
+    DATABASE_URL=postgres://... .venv/bin/python bench/lmtp_delivery.py   # an empty database
+
+The mail daemon runs as it does in production (`manage.py runimapd`, LMTP only) in its own
+process, with every message's blob fsynced and its rows committed before its 250; the clients
+are stdlib LMTP clients in this process, one thread per connection. Messages are generated
+(plain and 8-bit text, HTML alternatives, base64 attachments, long lines, a NUL now and then,
+1 KB to 60 KB) and spread over eight accounts. Prints messages per second for each run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import smtplib
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ACCOUNTS = [f"user{n}" for n in range(8)]
+DOMAIN = "bench.example"
+WORDS = (  # noqa: SIM905  (a sentence reads better than a list of words)
+    "invoice meeting report budget travel project release update weekly review lunch contract "
+    "offer holiday photos question answer urgent reminder agenda draft notes quarterly planning "
+    "launch feedback survey schedule delivery order receipt support café naïve Grüße"
+).split()
+
+
+def _text(rng: random.Random, lines: int) -> str:
+    return "\r\n".join(" ".join(rng.choices(WORDS, k=rng.randint(4, 14))) for _ in range(lines))
+
+
+def make_message(rng: random.Random, n: int) -> bytes:
+    to = f"{rng.choice(ACCOUNTS)}@{DOMAIN}"
+    head = (
+        f"From: Sender {n % 97} <sender{n % 97}@example.com>\r\nTo: {to}\r\n"
+        f"Subject: {' '.join(rng.sample(WORDS, 4))} #{n}\r\n"
+        f"Date: Mon, 02 Jun 2025 10:{n % 60:02d}:00 +0200\r\n"
+        f"Message-ID: <bench-{n}@example.com>\r\nMIME-Version: 1.0\r\n"
+    )
+    kind = n % 5
+    if kind == 0:  # plain 8-bit text
+        body = _text(rng, rng.randint(5, 80))
+        return (
+            head + "Content-Type: text/plain; charset=utf-8\r\n"
+            "Content-Transfer-Encoding: 8bit\r\n\r\n" + body + "\r\n"
+        ).encode()
+    if kind == 1:  # text and HTML alternatives
+        text = _text(rng, rng.randint(5, 40))
+        html = "<html><body><p>" + text.replace("\r\n", "</p>\r\n<p>") + "</p></body></html>"
+        return (
+            head + 'Content-Type: multipart/alternative; boundary="alt"\r\n\r\n'
+            "--alt\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + text + "\r\n"
+            "--alt\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + html + "\r\n--alt--\r\n"
+        ).encode()
+    if kind == 2:  # an attachment, base64 in 76-character lines
+        import base64
+
+        blob = rng.randbytes(rng.randint(1_000, 40_000))
+        encoded = base64.encodebytes(blob).decode().replace("\n", "\r\n")
+        return (
+            head + 'Content-Type: multipart/mixed; boundary="mix"\r\n\r\n'
+            "--mix\r\nContent-Type: text/plain\r\n\r\n" + _text(rng, 5) + "\r\n"
+            "--mix\r\nContent-Type: application/octet-stream\r\n"
+            'Content-Disposition: attachment; filename="data.bin"\r\n'
+            "Content-Transfer-Encoding: base64\r\n\r\n" + encoded + "--mix--\r\n"
+        ).encode()
+    if kind == 3:  # long lines, as some mailers send HTML
+        line = " ".join(rng.choices(WORDS, k=rng.randint(300, 900)))
+        return (head + "Content-Type: text/html; charset=utf-8\r\n\r\n" + line + "\r\n").encode()
+    # latin-1 without declaring it, and a NUL: broken mail still arrives
+    latin1 = _text(rng, rng.randint(3, 30)).encode("latin-1", "replace") + b"\r\nnul:\x00\r\n"
+    return head.encode() + b"Content-Type: text/plain\r\n\r\n" + latin1
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def manage(env: dict[str, str], *args: str, **kwargs: object) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        env=env,
+        cwd=ROOT,
+        text=True,
+        **kwargs,  # type: ignore[call-overload]
+    )
+
+
+def prepare(env: dict[str, str]) -> None:
+    setup = (
+        "from accounts import services as s\n"
+        f"d = s.domain_create(name={DOMAIN!r}, acting_user=None)\n"
+        f"for name in {ACCOUNTS!r}:\n"
+        "    s.account_create(domain=d, local_part=name, password=None, acting_user=None,"
+        " quota_bytes=None)\n"
+    )
+    for args in (("migrate", "--verbosity", "0"), ("shell", "-c", setup)):
+        if manage(env, *args).wait() != 0:
+            raise SystemExit(f"manage.py {args[0]} failed")
+
+
+@contextmanager
+def daemon(env: dict[str, str]) -> Iterator[int]:
+    port = free_port()
+    process = manage(
+        env,
+        "runimapd",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--imaps-port",
+        "0",
+        "--lmtp-port",
+        str(port),
+        "--submission-port",
+        "0",
+        "--submissions-port",
+        "0",
+        "--smtp-port",
+        "0",
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.startswith("lmtp listening"):
+                break
+        else:
+            raise SystemExit("the daemon did not start")
+        yield port
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+def run(port: int, messages: list[bytes], connections: int) -> float:
+    shares = [messages[i::connections] for i in range(connections)]
+    failures: list[str] = []
+    barrier = threading.Barrier(connections + 1)
+
+    def client(share: list[bytes]) -> None:
+        lmtp = smtplib.LMTP("127.0.0.1", port, timeout=120)
+        lmtp.ehlo("bench.client")
+        barrier.wait()
+        for raw in share:
+            recipient = raw.split(b"\r\nTo: ", 1)[1].split(b"\r\n", 1)[0].decode()
+            lmtp.mail("sender@example.com")
+            lmtp.rcpt(recipient)
+            code, text = lmtp.data(raw)
+            if code != 250:
+                failures.append(f"{code} {text!r}")
+        lmtp.quit()
+
+    threads = [threading.Thread(target=client, args=(share,)) for share in shares]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if failures:
+        raise SystemExit(f"{len(failures)} deliveries failed, e.g. {failures[0]}")
+    return len(messages) / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", type=int, default=5000)
+    parser.add_argument("--connections", type=int, nargs="+", default=[1, 8])
+    options = parser.parse_args()
+    rng = random.Random(2033)
+    messages = [make_message(rng, n) for n in range(options.messages)]
+    size = sum(map(len, messages)) / len(messages)
+    with tempfile.TemporaryDirectory(prefix="lmtp-bench-") as data_dir:
+        env = {
+            **os.environ,
+            "DATA_DIR": data_dir,
+            "DJANGO_SETTINGS_MODULE": "mailplatform.settings",
+        }
+        env.setdefault("DATABASE_URL", f"sqlite:///{data_dir}/db.sqlite3")
+        env.setdefault("LOG_LEVEL", "WARNING")
+        engine = env["DATABASE_URL"].split(":", 1)[0]
+        prepare(env)
+        print(f"{len(messages)} messages, {size / 1024:.1f} KB on average, {engine}")
+        with daemon(env) as port:
+            for connections in options.connections:
+                rate = run(port, messages, connections)
+                print(f"{connections} connection(s): {rate:.0f} messages/s")
+
+
+if __name__ == "__main__":
+    main()

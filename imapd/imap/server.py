@@ -1,0 +1,201 @@
+"""The IMAP listeners: plain TCP (with STARTTLS), implicit TLS and a unix socket, each started
+when enabled in DaemonOptions, all feeding sessions of one `ImapServer`.
+
+`ImapServer` holds what sessions share: the limits, the TLS context, the count of logged-in
+connections per account, and whether any account could use CRAM-MD5. Closing the last listener
+ends every session with `* BYE` (daemon shutdown).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import ssl
+import time
+from collections.abc import Callable
+
+from imapd import tls
+from imapd.daemon import BoundServer, DaemonOptions
+from imapd.imap import auth
+from imapd.imap.config import ImapConfig
+from imapd.imap.connection import Connection
+from imapd.imap.session import Session
+from imapd.orm_pool import run_orm
+
+log = logging.getLogger(__name__)
+
+CRAM_MD5_RECHECK = 60.0
+
+
+class ImapServer:
+    """State shared by the sessions of every IMAP listener of this process."""
+
+    def __init__(self, config: ImapConfig, tls_context: ssl.SSLContext | None) -> None:
+        self.config = config
+        self.tls_context = tls_context
+        self.cram_md5 = False
+        self._cram_checked = 0.0
+        self._cram_task: asyncio.Task[None] | None = None
+        self._per_account: dict[int, int] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._sessions: set[Session] = set()
+        self._listeners = 0
+        self.closing = False
+
+    # -- connections -------------------------------------------------------------------------
+
+    def protocol_factory(self, *, tls: bool, starttls: bool) -> Callable[[], Connection]:
+        def on_made(conn: Connection) -> None:
+            if self.closing:
+                conn.close()
+                return
+            session = Session(self, conn, starttls=starttls)
+            self._sessions.add(session)
+            task = asyncio.get_running_loop().create_task(session.run())
+            self._tasks.add(task)
+            task.add_done_callback(lambda done: self._ended(done, session))
+            self._maybe_recheck_cram_md5()
+
+        def factory() -> Connection:
+            return Connection(tls=tls, on_made=on_made)
+
+        return factory
+
+    def _ended(self, task: asyncio.Task[None], session: Session) -> None:
+        self._tasks.discard(task)
+        self._sessions.discard(session)
+
+    def connection_opened(self, account_id: int) -> bool:
+        """Count a logged-in connection; False when the account has too many already."""
+        count = self._per_account.get(account_id, 0)
+        limit = self.config.max_connections_per_account
+        if limit and count >= limit:
+            return False
+        self._per_account[account_id] = count + 1
+        return True
+
+    def connection_closed(self, account_id: int) -> None:
+        count = self._per_account.get(account_id, 0) - 1
+        if count > 0:
+            self._per_account[account_id] = count
+        else:
+            self._per_account.pop(account_id, None)
+
+    def connections_of(self, account_id: int) -> int:
+        return self._per_account.get(account_id, 0)
+
+    @property
+    def session_count(self) -> int:
+        return len(self._sessions)
+
+    # -- CRAM-MD5 availability ---------------------------------------------------------------
+
+    async def check_cram_md5(self) -> None:
+        self._cram_checked = time.monotonic()
+        try:
+            self.cram_md5 = await run_orm(auth.cram_md5_available)
+        except Exception:
+            log.exception("could not check for CRAM-MD5 credentials")
+
+    def _maybe_recheck_cram_md5(self) -> None:
+        if time.monotonic() - self._cram_checked < CRAM_MD5_RECHECK:
+            return
+        if self._cram_task is not None and not self._cram_task.done():
+            return
+        self._cram_task = asyncio.get_running_loop().create_task(self.check_cram_md5())
+
+    # -- shutdown ----------------------------------------------------------------------------
+
+    def listener_started(self) -> None:
+        self._listeners += 1
+
+    def listener_closed(self) -> None:
+        self._listeners -= 1
+        if self._listeners > 0 or self.closing:
+            return
+        self.closing = True
+        for session in list(self._sessions):
+            session.shut_down()
+
+    async def wait_sessions(self, timeout: float = 10.0) -> None:
+        tasks = list(self._tasks)
+        if not tasks:
+            return
+        _, pending = await asyncio.wait(tasks, timeout=timeout)
+        for task in pending:
+            task.cancel()
+
+
+class _Listener:
+    """One listening socket as the daemon sees it (`close()`, `wait_closed()`)."""
+
+    def __init__(self, server: asyncio.AbstractServer, imap: ImapServer) -> None:
+        self._server = server
+        self._imap = imap
+        self._closed = False
+        imap.listener_started()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._server.close()
+        self._imap.listener_closed()
+
+    async def wait_closed(self) -> None:
+        await self._server.wait_closed()
+        await self._imap.wait_sessions()
+
+
+def _address(sock: socket.socket) -> tuple[str, int | None]:
+    name = sock.getsockname()
+    if isinstance(name, tuple):
+        host, port = name[0], name[1]
+        return (f"[{host}]:{port}" if ":" in host else f"{host}:{port}"), port
+    return str(name), None
+
+
+async def start_servers(options: DaemonOptions) -> list[BoundServer]:
+    """Start the enabled IMAP listeners (see the module docstring)."""
+    config = ImapConfig.from_settings()
+    wants_tls = DaemonOptions.enabled(options.imap_port) or DaemonOptions.enabled(
+        options.imaps_port
+    )
+    context = tls.server_context() if wants_tls else None
+    imap = ImapServer(config, context)
+    await imap.check_cram_md5()
+    loop = asyncio.get_running_loop()
+    bound: list[BoundServer] = []
+    try:
+        if DaemonOptions.enabled(options.imap_port):
+            server = await loop.create_server(
+                imap.protocol_factory(tls=False, starttls=True),
+                options.host,
+                DaemonOptions.bind_port(options.imap_port),
+                reuse_address=True,
+            )
+            address, port = _address(server.sockets[0])
+            bound.append(BoundServer("imap", address, port, _Listener(server, imap)))
+        if DaemonOptions.enabled(options.imaps_port):
+            server = await loop.create_server(
+                imap.protocol_factory(tls=True, starttls=False),
+                options.host,
+                DaemonOptions.bind_port(options.imaps_port),
+                ssl=context,
+                reuse_address=True,
+            )
+            address, port = _address(server.sockets[0])
+            bound.append(BoundServer("imaps", address, port, _Listener(server, imap)))
+        if options.imap_unix_socket:
+            server = await loop.create_unix_server(
+                imap.protocol_factory(tls=False, starttls=False), options.imap_unix_socket
+            )
+            bound.append(
+                BoundServer("imap-unix", options.imap_unix_socket, None, _Listener(server, imap))
+            )
+    except BaseException:
+        for item in bound:
+            item.server.close()
+        raise
+    return bound

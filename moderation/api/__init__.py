@@ -1,0 +1,1 @@
+"""REST endpoints of the moderation app: the registration queue and pending actions."""
