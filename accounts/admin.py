@@ -55,6 +55,7 @@ from accounts.permissions import (
     domains_managed_by,
     is_superadmin,
 )
+from imapd.crypto import selectors as crypto_selectors
 from mailplatform.errors import ServiceError
 
 # --- who is asking -------------------------------------------------------------------------
@@ -528,7 +529,12 @@ class AccountAdmin(DomainScopedAdmin):
     def set_password(
         self, request: HttpRequest, queryset: QuerySet[Account]
     ) -> TemplateResponse | None:
-        form = SetPasswordForm(request.POST if "apply" in request.POST else None)
+        # Encryption at rest (imapd.crypto): say before a reset what it does to encrypted mail.
+        selected = list(queryset.select_related("domain"))
+        losing = crypto_selectors.accounts_needing_reset_confirmation(selected)
+        form = SetPasswordForm(
+            request.POST if "apply" in request.POST else None, confirm_discard=bool(losing)
+        )
         if form.is_bound and form.is_valid():
             actor = _actor(request)
             scheme = form.cleaned_data["scheme"]
@@ -540,6 +546,9 @@ class AccountAdmin(DomainScopedAdmin):
                         password=form.cleaned_data["password1"],
                         scheme=scheme,
                         acting_user=actor,
+                        discard_encrypted_mail=form.cleaned_data.get(
+                            "discard_encrypted_mail", False
+                        ),
                     )
             self.message_user(
                 request,
@@ -552,6 +561,8 @@ class AccountAdmin(DomainScopedAdmin):
             "title": "Set password",
             "form": form,
             "accounts": queryset.select_related("domain"),
+            "encrypted_losing": losing,
+            "encrypted_awaiting": crypto_selectors.accounts_awaiting_recovery(selected),
             "opts": self.opts,
             "action_name": "set_password",
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,

@@ -70,6 +70,21 @@ class PasswordFields(forms.Form):
 class SetPasswordForm(PasswordFields):
     """The intermediate page of the admin's "Set password" action."""
 
+    # Encryption at rest (imapd.crypto): shown, and required, only when a selected account's
+    # encrypted mail would become unreadable (no current password here, no recovery key).
+    discard_encrypted_mail = forms.BooleanField(
+        required=False,
+        label="Make their encrypted mail unreadable",
+        help_text="New keys are made; the mail stored so far can no longer be read by anyone.",
+    )
+
+    def __init__(self, *args: Any, confirm_discard: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if confirm_discard:
+            self.fields["discard_encrypted_mail"].required = True
+        else:
+            del self.fields["discard_encrypted_mail"]
+
 
 class RoleFieldMixin(forms.Form):
     roles = forms.MultipleChoiceField(

@@ -17,6 +17,8 @@ from django.core.cache import cache
 
 from accounts.models import Account
 from accounts.services import account_authenticate
+from imapd.crypto.keyring import Keyring
+from imapd.crypto.services import keyring_unlock
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,9 @@ class LoginOutcome:
     # Seconds the caller should wait before answering a failure (slow-down).
     delay: float = 0.0
     locked_out: bool = False
+    # With unlock_keys: the account's private keys, opened with the password (imapd.crypto),
+    # for the session that asked and no one else; None for an account without keys.
+    keyring: Keyring | None = None
 
     @property
     def ok(self) -> bool:
@@ -93,16 +98,26 @@ def throttle_success(*, username: str) -> None:
 
 
 def login_attempt(
-    *, address: str, password: str, remote_addr: str | None, protocol: str
+    *,
+    address: str,
+    password: str,
+    remote_addr: str | None,
+    protocol: str,
+    unlock_keys: bool = False,
 ) -> LoginOutcome:
-    """Check the throttle, then the credentials; record the result for the throttle."""
+    """Check the throttle, then the credentials; record the result for the throttle.
+
+    `unlock_keys` (a session that reads mail: IMAP): on success, also open the account's
+    private keys while the password is at hand (a key derivation's worth of time).
+    """
     if throttle_is_locked(username=address, remote_addr=remote_addr):
         log.info("%s login refused (locked out) for %s from %s", protocol, address, remote_addr)
         return LoginOutcome(account=None, locked_out=True, delay=float(settings.LOGIN_MAX_DELAY))
     account = account_authenticate(address=address, password=password)
     if account is not None:
         throttle_success(username=address)
-        return LoginOutcome(account=account)
+        keyring = keyring_unlock(account=account, password=password) if unlock_keys else None
+        return LoginOutcome(account=account, keyring=keyring)
     log.info("%s login failed for %s from %s", protocol, address, remote_addr)
     return LoginOutcome(
         account=None, delay=throttle_failure(username=address, remote_addr=remote_addr)

@@ -35,6 +35,8 @@ from accounts.permissions import (
     is_superadmin,
 )
 from accounts.principals import AccountPrincipal, Actor
+from imapd.crypto import services as crypto
+from imapd.crypto.keys import RecoveryKey
 from imapd.store.services import account_store_delete, mailboxes_create_defaults
 from mailplatform.errors import Conflict, LimitExceeded, NotFound, NotPermitted, ValidationFailed
 
@@ -260,6 +262,7 @@ def account_create(
             f"Account {local}@{domain.name} already exists.", field="local_part"
         ) from None
     mailboxes_create_defaults(account=account)
+    crypto.account_keys_for_new_account(account=account, password=password, acting_user=acting_user)
     audit_record(
         actor=acting_user,
         action="account.create",
@@ -303,17 +306,37 @@ def account_update(
 
 @transaction.atomic
 def account_set_password(
-    *, account: Account, password: str, acting_user: Actor, scheme: str | None = None
+    *,
+    account: Account,
+    password: str,
+    acting_user: Actor,
+    scheme: str | None = None,
+    old_password: str | None = None,
+    recovery_key: RecoveryKey | None = None,
+    discard_encrypted_mail: bool = False,
 ) -> Account:
-    """Set a new password. Owners and the account itself may; pymap-admin's rule for tokens."""
+    """Set a new password. Owners and the account itself may; pymap-admin's rule for tokens.
+
+    An encrypted account's private keys follow in this transaction (imapd.crypto): re-wrapped
+    when `old_password` or the operator's `recovery_key` opens them; without either, a reset
+    that would make its mail unreadable is refused unless `discard_encrypted_mail` confirms it.
+    """
     _require(can_use_account(acting_user, account), f"change the password of {account.address}")
-    account.password = passwords.hash_password(_validate_password(password), scheme)
+    keys = crypto.account_keys_follow_password(
+        account=account,
+        new_password=_validate_password(password),
+        acting_user=acting_user,
+        old_password=old_password,
+        recovery_key=recovery_key,
+        discard_encrypted_mail=discard_encrypted_mail,
+    )
+    account.password = passwords.hash_password(password, scheme)
     account.save(update_fields=["password", "updated_at"])
     audit_record(
         actor=acting_user,
         action="account.set_password",
         target=account.address,
-        detail={"scheme": passwords.scheme_of(account.password)},
+        detail={"scheme": passwords.scheme_of(account.password)} | ({"keys": keys} if keys else {}),
     )
     return account
 

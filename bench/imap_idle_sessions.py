@@ -9,13 +9,16 @@ Opens --sessions connections (spread over the users, `address:password` per line
 APPENDs --deliveries messages, one at a time, to the users' INBOXes from a separate connection
 and measures, for every idle session of that user, the time from the APPEND's OK (the message is
 committed) to the `* n EXISTS` it receives. Prints p50/p90/p99/max. Standard library only; the
-client needs a file descriptor per session (ulimit -n).
+client needs a file descriptor per session (ulimit -n). The delivering connection counts
+against the server's per-account connection limit (IMAP_MAX_CONNECTIONS_PER_ACCOUNT): keep the
+sessions per user below it, or raise it.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import ssl
 import statistics
 import time
 from collections import defaultdict
@@ -42,8 +45,10 @@ class IdleSession:
         self.exists_at: asyncio.Queue[float] = asyncio.Queue()
 
     @classmethod
-    async def open(cls, host: str, port: int, user: str, password: str) -> IdleSession:
-        reader, writer = await asyncio.open_connection(host, port)
+    async def open(
+        cls, host: str, port: int, user: str, password: str, tls: ssl.SSLContext | None = None
+    ) -> IdleSession:
+        reader, writer = await asyncio.open_connection(host, port, ssl=tls)
         await reader.readline()
         writer.write(
             b'a LOGIN "%s" "%s"\r\nb SELECT INBOX\r\nc IDLE\r\n'
@@ -74,14 +79,18 @@ class IdleSession:
                 self.exists_at.put_nowait(time.perf_counter())
 
 
-async def append(host: str, port: int, user: str, password: str, count: int) -> list[float]:
+async def append(
+    host: str, port: int, user: str, password: str, count: int, tls: ssl.SSLContext | None
+) -> list[float]:
     """APPEND `count` messages one by one; the times their OKs arrived."""
-    reader, writer = await asyncio.open_connection(host, port)
+    reader, writer = await asyncio.open_connection(host, port, ssl=tls)
     await reader.readline()
     writer.write(b'l LOGIN "%s" "%s"\r\n' % (user.encode(), password.encode()))
     await writer.drain()
-    while not (await reader.readline()).startswith(b"l "):
+    while not (line := await reader.readline()).startswith(b"l "):
         pass
+    if not line.startswith(b"l OK"):
+        raise ConnectionError(f"{user}: {line.decode(errors='replace').strip()}")
     done: list[float] = []
     for n in range(count):
         writer.write(b"a%d APPEND INBOX {%d+}\r\n%s\r\n" % (n, len(MESSAGE), MESSAGE))
@@ -89,6 +98,8 @@ async def append(host: str, port: int, user: str, password: str, count: int) -> 
         while True:
             line = await reader.readline()
             if line.startswith(b"a%d " % n):
+                if not line.startswith(b"a%d OK" % n):
+                    raise ConnectionError(f"APPEND failed: {line.decode(errors='replace')}")
                 done.append(time.perf_counter())
                 break
     writer.close()
@@ -105,7 +116,13 @@ async def main() -> None:
     parser.add_argument("--server-pid", type=int)
     parser.add_argument("--deliveries", type=int, default=100)
     parser.add_argument("--batch", type=int, default=200, help="sessions opened concurrently")
+    parser.add_argument("--tls", action="store_true", help="implicit TLS (the IMAPS port)")
     args = parser.parse_args()
+    context = None
+    if args.tls:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
     entries = list(args.user)
     if args.users_file:
         entries += [line.strip() for line in args.users_file.read_text().splitlines() if line]
@@ -119,7 +136,16 @@ async def main() -> None:
     for first in range(0, args.sessions, args.batch):
         batch = range(first, min(args.sessions, first + args.batch))
         sessions += await asyncio.gather(
-            *(IdleSession.open(args.host, args.port, *users[n % len(users)]) for n in batch)
+            *(
+                IdleSession.open(
+                    args.host,
+                    args.port,
+                    users[n % len(users)][0],
+                    users[n % len(users)][1],
+                    context,
+                )
+                for n in batch
+            )
         )
     print(f"{len(sessions)} sessions idling after {time.perf_counter() - started:.1f} s")
     if args.server_pid and before is not None:
@@ -138,7 +164,7 @@ async def main() -> None:
     names = list(by_user)
     for n in range(args.deliveries):
         user = names[n % len(names)]
-        (committed,) = await append(args.host, args.port, user, passwords[user], 1)
+        (committed,) = await append(args.host, args.port, user, passwords[user], 1, context)
         for session in by_user[user]:
             arrived = await asyncio.wait_for(session.exists_at.get(), timeout=30)
             latencies.append(max(0.0, arrived - committed))

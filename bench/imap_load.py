@@ -73,7 +73,7 @@ def make_message(rng: random.Random, n: int) -> bytes:
 @dataclass
 class Stats:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    errors: int = 0
+    errors: list[str] = field(default_factory=list)
 
     def add(self, name: str, seconds: float) -> None:
         self.latencies[name].append(seconds)
@@ -167,8 +167,8 @@ async def run_client(
         started = time.perf_counter()
         try:
             return await client.command(text, literal)
-        except ImapError:
-            stats.errors += 1
+        except ImapError as exc:
+            stats.errors.append(f"{name}: {exc}")
             return []
         finally:
             stats.add(name, time.perf_counter() - started)
@@ -242,7 +242,9 @@ async def main() -> None:
             f"{statistics.median(values) * 1000:>9.1f}{_percentile(values, 0.95) * 1000:>9.1f}"
         )
     if stats.errors:
-        print(f"{stats.errors} commands failed")
+        print(f"{len(stats.errors)} commands failed, e.g.:")
+        for error in stats.errors[:5]:
+            print("  " + error)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from django.template.defaultfilters import filesizeformat
 from accounts.admin import ServiceAdmin
 from accounts.models import User
 from accounts.permissions import domains_managed_by, is_superadmin
+from imapd.crypto import admin as crypto_admin  # noqa: F401 (registers encryption at rest)
 from imapd.models import Mailbox
 from imapd.store import services
 from mailplatform.errors import NotFound

@@ -16,6 +16,7 @@ from __future__ import annotations
 from django.db import models
 
 from accounts.models import Account
+from imapd.crypto.models import AccountEncryption, AccountKeyPair  # noqa: F401 (encryption at rest)
 from imapd.smtp.models import OutboundMessage  # noqa: F401  (registers the outbound queue)
 
 
@@ -132,6 +133,13 @@ class MessageContent(models.Model):
     envelope = models.TextField()
     structure = models.TextField(help_text='JSON {"body": ..., "bodystructure": ...}')
     header_fields = models.TextField(help_text="JSON of the summary's remaining fields")
+    # Encryption at rest (imapd.crypto): the key pair this content's own key is wrapped to,
+    # and that wrapped key. Null for a content stored in clear; when set, the blob and the
+    # three JSON texts above are AES-GCM ciphertext and the *_search texts are empty.
+    key_pair = models.ForeignKey(
+        "imapd.AccountKeyPair", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    sealed_key = models.BinaryField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.email_id

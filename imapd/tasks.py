@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from celery import Task, shared_task
 
+from imapd.crypto.tasks import encrypt_account, encryption_sweep  # noqa: F401 (registers them)
 from imapd.smtp import queue, relay
 
 

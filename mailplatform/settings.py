@@ -242,6 +242,20 @@ DAEMON_DB_THREADS = env_int("DAEMON_DB_THREADS", 8, minimum=1, maximum=256)
 # Cross-process change notification for IDLE: empty (in-process only) or redis://...
 NOTIFY_URL = env_url("NOTIFY_URL", "", ("redis", "rediss", "unix"))
 
+# --- encryption at rest (imapd.crypto) -------------------------------------------------------
+# off: no account gets keys (encrypted ones stay readable); new: new accounts are encrypted;
+# required: every account is, from its next login at the latest (old mail then in the background).
+MAIL_ENCRYPTION = env_choice("MAIL_ENCRYPTION", "off", ("off", "new", "required"))
+# PEM file of the operator's X25519 recovery public key (its private key stays offline); empty:
+# no recovery, and a password reset without the old password makes the old mail unreadable.
+RECOVERY_PUBLIC_KEY_FILE = env_str("RECOVERY_PUBLIC_KEY_FILE", "")
+# How the key that wraps an account's private key is derived from its password; the choice and
+# parameters are stored with each wrapped key, so changing them affects new wraps only.
+MAIL_KEY_KDF = env_choice("MAIL_KEY_KDF", "argon2id", ("argon2id", "scrypt"))
+MAIL_KEY_KDF_MEMORY_KIB = env_int("MAIL_KEY_KDF_MEMORY_KIB", 19456, minimum=64, maximum=4194304)
+MAIL_KEY_KDF_ITERATIONS = env_int("MAIL_KEY_KDF_ITERATIONS", 2, minimum=1, maximum=100)
+MAIL_KEY_KDF_LANES = env_int("MAIL_KEY_KDF_LANES", 1, minimum=1, maximum=64)
+
 # --- IMAP server limits (see imapd/imap/config.py) ------------------------------------------
 IMAP_MAX_LINE_LENGTH = env_int("IMAP_MAX_LINE_LENGTH", 65536, minimum=8192)
 # All literals of one command together (MULTIAPPEND); at least MAX_MESSAGE_SIZE + 64 KiB.
@@ -330,6 +344,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "moderation.tasks.purge_registrations",
         "schedule": 900.0,
     },
+    # Encryption at rest: accounts whose mail stored in clear waits for its job (imapd.crypto).
+    "crypto-encryption-sweep": {"task": "imapd.crypto.tasks.encryption_sweep", "schedule": 600.0},
 }
 
 # --- REST API -------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/ping", views.PingView.as_view(), name="api-ping"),
     path("api/v1/tokens/", include("provisioning.api.urls")),
+    path("api/v1/", include("imapd.folders.api.urls")),
     path("api/v1/", include("moderation.api.urls")),
     path("api/v1/", include("accounts.api.urls")),
     path("api/v1/", include("imapd.api.urls")),

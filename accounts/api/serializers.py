@@ -176,6 +176,19 @@ class AccountCreateSerializer(AccountUpdateSerializer):
 class PasswordSerializer(serializers.Serializer[Any]):
     password = _secret()
     scheme = _scheme()
+    # Encryption at rest (imapd.crypto).
+    old_password = _secret(
+        required=False,
+        help_text="The current password: an encrypted account's keys are re-wrapped for the "
+        "new one in the same transaction (recorded as a done rekey action).",
+    )
+    discard_encrypted_mail = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Without old_password, an encrypted account whose keys no recovery key "
+        "opens is refused (409, code encrypted_mail): true confirms that its existing mail "
+        "becomes unreadable and new keys are made.",
+    )
 
 
 # --- aliases --------------------------------------------------------------------------------

@@ -23,6 +23,8 @@ from django.utils import timezone
 from accounts.login import login_attempt, throttle_failure, throttle_is_locked, throttle_success
 from accounts.models import Account
 from accounts.services import account_get
+from imapd.crypto.keyring import Keyring
+from imapd.crypto.services import keyring_unlock
 from mailplatform.errors import ServiceError
 
 CLEARTEXT_PREFIXES = ("{PLAIN}", "{CLEAR}", "{CLEARTEXT}")
@@ -43,6 +45,9 @@ class LoginResult:
     account: AccountRef | None
     delay: float = 0.0
     locked_out: bool = False
+    # The account's private keys opened with the password (imapd.crypto), for this session's
+    # reads of encrypted mail; None for an account without keys.
+    keyring: Keyring | None = None
 
 
 def _ref(account: Account) -> AccountRef:
@@ -52,11 +57,15 @@ def _ref(account: Account) -> AccountRef:
 def password_login(*, address: str, password: str, remote_addr: str | None) -> LoginResult:
     """LOGIN, AUTHENTICATE PLAIN and LOGIN: throttle, check, record (runs in the ORM pool)."""
     outcome = login_attempt(
-        address=address, password=password, remote_addr=remote_addr, protocol="imap"
+        address=address,
+        password=password,
+        remote_addr=remote_addr,
+        protocol="imap",
+        unlock_keys=True,
     )
     if outcome.account is None:
         return LoginResult(None, outcome.delay, outcome.locked_out)
-    return LoginResult(_ref(outcome.account))
+    return LoginResult(_ref(outcome.account), keyring=outcome.keyring)
 
 
 def cleartext_secret(stored: str) -> str | None:
@@ -92,9 +101,9 @@ def cram_md5_login(
         and hmac.compare_digest(cram_md5_digest(secret, challenge), digest.lower())
         and account.login_refusal(timezone.now()) is None
     )
-    if valid and account is not None:
+    if valid and account is not None and secret is not None:
         throttle_success(username=username)
-        return LoginResult(_ref(account))
+        return LoginResult(_ref(account), keyring=keyring_unlock(account=account, password=secret))
     return LoginResult(None, throttle_failure(username=username, remote_addr=remote_addr))
 
 

@@ -12,15 +12,19 @@ services use of it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import functools
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import ParamSpec, TypeVar
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from accounts.models import Account
 from accounts.principals import AccountPrincipal
 from accounts.services import account_get, account_update
+from imapd.crypto.keyring import Keyring
 from imapd.imap.auth import AccountRef
 from imapd.models import Mailbox
 from imapd.orm_pool import run_orm
@@ -42,6 +46,7 @@ from imapd.store.flags import parse_flags
 from mailplatform.errors import NotFound, NotPermitted, ValidationFailed
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 QUOTA_ROOT_PREFIX = "user/"
 
@@ -75,15 +80,21 @@ class StoreOutcome:
 
 
 class StoreReader:
-    """Read access for SEARCH, used inside the ORM thread (see search_eval)."""
+    """Read access for FETCH and SEARCH, used inside the ORM thread (fetch_exec, search_eval).
 
-    def __init__(self, account_id: int, mailbox_id: int) -> None:
+    Encrypted contents (imapd.crypto) are opened with the session's keyring."""
+
+    def __init__(self, account_id: int, mailbox_id: int, keyring: Keyring | None) -> None:
         self.account_id = account_id
         self.mailbox_id = mailbox_id
+        self.keyring = keyring
 
     def matching_uids(self, criterion: search.Criterion) -> list[int]:
         return search.messages_search(
-            account_id=self.account_id, mailbox_id=self.mailbox_id, criterion=criterion
+            account_id=self.account_id,
+            mailbox_id=self.mailbox_id,
+            criterion=criterion,
+            keyring=self.keyring,
         )
 
     def rows(
@@ -96,17 +107,46 @@ class StoreReader:
             uids=UidSet.of(uids),
             envelope=envelope,
             structure=structure,
+            keyring=self.keyring,
         )
 
     def raw(self, row: FetchRow) -> bytes | None:
+        """The message's bytes; None when its blob is gone (expunged meanwhile)."""
         try:
-            return selectors.message_bytes(account_id=self.account_id, blob_key=row.blob_key)
+            return selectors.message_bytes_of(
+                account_id=self.account_id, row=row, keyring=self.keyring
+            )
         except NotFound:
             return None
 
 
 def _account(account_id: int) -> Account:
     return Account(pk=account_id)
+
+
+_sqlite_writer = threading.Lock()
+
+
+@contextmanager
+def _one_writer() -> Iterator[None]:
+    """SQLite has one writer at a time, and a writer that finds the database locked sleeps in
+    growing steps (up to 100 ms) before trying again: under load most of a write's time. The
+    daemon's own writers queue on a lock instead, which wakes the next one at once; other
+    processes still meet SQLite's busy timeout. Nothing to do on other databases."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with _sqlite_writer:
+        yield
+
+
+def _writes(fn: Callable[P, T]) -> Callable[P, T]:
+    @functools.wraps(fn)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        with _one_writer():
+            return fn(*args, **kwargs)
+
+    return run
 
 
 # -- functions run in the ORM pool ---------------------------------------------------------
@@ -120,7 +160,7 @@ def _select(account_id: int, name: str, claim: bool) -> SelectData:
     first, end = mailbox.first_recent_uid, mailbox.uidnext
     if claim and first < end:
         # The claim and the read of where it ended must see the same row: one transaction.
-        with transaction.atomic():
+        with _one_writer(), transaction.atomic():
             first = services.mailbox_claim_recent(mailbox=mailbox)
             end = selectors.mailbox_status_by_id(account=account, mailbox_id=mailbox.pk).uidnext
     # The snapshot is read outside the claim's (write) transaction: it may see more than the
@@ -148,7 +188,7 @@ def _refresh(
         names = selectors.keyword_names(account_id=account_id)
     recent = None
     if claim and status.first_recent_uid < status.uidnext:
-        with transaction.atomic():
+        with _one_writer(), transaction.atomic():
             mailbox = Mailbox(pk=mailbox_id, account_id=account_id)
             first = services.mailbox_claim_recent(mailbox=mailbox)
             end = selectors.mailbox_status_by_id(account=account, mailbox_id=mailbox_id).uidnext
@@ -156,6 +196,7 @@ def _refresh(
     return RefreshData(False, status.highest_modseq, changed, expunged, names, recent)
 
 
+@_writes
 def _store(
     account_id: int,
     mailbox_id: int,
@@ -178,6 +219,7 @@ def _store(
     return StoreOutcome(result, names)
 
 
+@_writes
 def _append(account_id: int, name: str, items: Sequence[AppendItem]) -> AppendResult:
     mailbox = _target(account_id, name)
     return services.messages_append(mailbox=mailbox, items=items)
@@ -191,6 +233,7 @@ def _target(account_id: int, name: str) -> Mailbox:
         raise NotFound(f"Mailbox doesn't exist: {name}", code="TRYCREATE") from None
 
 
+@_writes
 def _copy(account_id: int, source_id: int, uids: UidSet, dest: str, move: bool) -> CopyResult:
     account = _account(account_id)
     source = selectors.mailbox_get_by_id(account=account, mailbox_id=source_id)
@@ -200,11 +243,13 @@ def _copy(account_id: int, source_id: int, uids: UidSet, dest: str, move: bool) 
     return services.messages_copy(source=source, uids=uids, dest=target)
 
 
+@_writes
 def _expunge(account_id: int, mailbox_id: int, uids: UidSet | None) -> list[int]:
     mailbox = selectors.mailbox_get_by_id(account=_account(account_id), mailbox_id=mailbox_id)
     return services.messages_expunge(mailbox=mailbox, uids=uids)
 
 
+@_writes
 def _create(account_id: int, name: str, special_use: str | None) -> str:
     mailbox = services.mailbox_create(
         account=_account(account_id), name=name, special_use=special_use
@@ -212,11 +257,13 @@ def _create(account_id: int, name: str, special_use: str | None) -> str:
     return mailbox.object_id
 
 
+@_writes
 def _delete(account_id: int, name: str) -> None:
     mailbox = selectors.mailbox_get_for_account(account=_account(account_id), name=name)
     services.mailbox_delete(mailbox=mailbox)
 
 
+@_writes
 def _rename(account_id: int, name: str, new_name: str) -> None:
     mailbox = selectors.mailbox_get_for_account(account=_account(account_id), name=name)
     services.mailbox_rename(mailbox=mailbox, new_name=new_name)
@@ -268,6 +315,7 @@ def _quota_of_mailbox(account: AccountRef, name: str) -> QuotaRoot:
     return _quota(account, quota_root_name(account.address))
 
 
+@_writes
 def _set_quota(account: AccountRef, root: str, limits: tuple[tuple[str, int], ...]) -> QuotaRoot:
     """RFC 9208 SETQUOTA: administrators only; STORAGE is in units of 1024 octets."""
     if not account.is_admin:
@@ -289,10 +337,17 @@ def _set_quota(account: AccountRef, root: str, limits: tuple[tuple[str, int], ..
 class Backend:
     """Store operations for one logged-in account."""
 
-    __slots__ = ("account",)
+    __slots__ = ("account", "keyring")
 
-    def __init__(self, account: AccountRef) -> None:
+    def __init__(self, account: AccountRef, keyring: Keyring | None = None) -> None:
         self.account = account
+        self.keyring = keyring
+
+    def forget_keys(self) -> None:
+        """The session ended: drop the unlocked keys from memory."""
+        if self.keyring is not None:
+            self.keyring.forget()
+            self.keyring = None
 
     @property
     def account_id(self) -> int:
@@ -325,10 +380,14 @@ class Backend:
         await run_orm(_rename, self.account_id, name, new_name)
 
     async def subscribe(self, name: str) -> None:
-        await run_orm(services.mailbox_subscribe, account=_account(self.account_id), name=name)
+        await run_orm(
+            _writes(services.mailbox_subscribe), account=_account(self.account_id), name=name
+        )
 
     async def unsubscribe(self, name: str) -> None:
-        await run_orm(services.mailbox_unsubscribe, account=_account(self.account_id), name=name)
+        await run_orm(
+            _writes(services.mailbox_unsubscribe), account=_account(self.account_id), name=name
+        )
 
     async def mailboxes(self) -> tuple[list[MailboxEntry], list[str]]:
         return await run_orm(_list, self.account_id)
@@ -360,7 +419,7 @@ class Backend:
 
     async def read(self, mailbox_id: int, work: Callable[[StoreReader], T]) -> T:
         """Run `work` (FETCH rendering, SEARCH evaluation) in the pool with read access."""
-        return await run_orm(work, StoreReader(self.account_id, mailbox_id))
+        return await run_orm(work, StoreReader(self.account_id, mailbox_id, self.keyring))
 
     async def quota(self, root: str) -> QuotaRoot:
         return await run_orm(_quota, self.account, root)

@@ -97,9 +97,18 @@ class Connection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         self._buffer += data
         self.last_activity = self._loop.time()
-        if len(self._buffer) > READ_AHEAD and not self._paused_reading and self.transport:
+        # Pause a client that pipelines faster than commands run; not one the session is
+        # waiting on (a big literal arrives in many pieces).
+        waiting = self._waiter is not None and not self._waiter.done()
+        transport = self.transport
+        if (
+            len(self._buffer) > READ_AHEAD
+            and not waiting
+            and not self._paused_reading
+            and transport
+        ):
             self._paused_reading = True
-            self.transport.pause_reading()
+            transport.pause_reading()
         self._wake()
 
     def eof_received(self) -> bool:

@@ -18,6 +18,7 @@ import bisect
 import sys
 from array import array
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from itertools import compress
 
 from imapd.imap.backend import Backend, RefreshData, SelectData
@@ -45,6 +46,54 @@ class MailboxGone(Exception):
     """The selected mailbox was deleted (or renamed away as INBOX's messages were)."""
 
 
+class SharedRefresh:
+    """One store read for every session that needs the same refresh at the same time.
+
+    A delivery wakes every session that has the mailbox selected, typically all at the same
+    modseq: the first asks the store, the others wait for its answer instead of running the
+    same queries. A session joins a read only if that read started after the change the session
+    was told about had committed (the reader had been told of it too); otherwise it would get
+    an answer from before the change. The \\Recent claim stays with the session that asked.
+    """
+
+    def __init__(self) -> None:
+        self._pending: dict[tuple[int, int, int], tuple[asyncio.Future[RefreshData], int]] = {}
+
+    async def refresh(
+        self,
+        backend: Backend,
+        mailbox_id: int,
+        *,
+        since: int,
+        claim_recent: bool,
+        keywords: int,
+        seen: int | None,
+    ) -> RefreshData:
+        """`seen`: the highest modseq the session was notified of (None: never share)."""
+        key = (mailbox_id, since, keywords)
+        pending = self._pending.get(key)
+        if pending is not None and seen is not None and seen <= pending[1]:
+            data = await asyncio.shield(pending[0])
+            return replace(data, recent=None)
+        future: asyncio.Future[RefreshData] = asyncio.get_running_loop().create_future()
+        if pending is None:
+            self._pending[key] = (future, since if seen is None else seen)
+        try:
+            data = await backend.refresh(
+                mailbox_id, since=since, claim_recent=claim_recent, keyword_count=keywords
+            )
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: there may be no follower
+            raise
+        else:
+            future.set_result(data)
+            return data
+        finally:
+            if self._pending.get(key, (None,))[0] is future:
+                del self._pending[key]
+
+
 class SelectedMailbox:
     __slots__ = (
         "_flag_cache",
@@ -64,13 +113,17 @@ class SelectedMailbox:
         "pending_expunge",
         "readonly",
         "recent",
+        "refresher",
         "saved_uids",
         "uids",
         "uidvalidity",
     )
 
-    def __init__(self, name: str, data: SelectData, *, readonly: bool) -> None:
+    def __init__(
+        self, name: str, data: SelectData, *, readonly: bool, refresher: SharedRefresh
+    ) -> None:
         status = data.status
+        self.refresher = refresher
         self.mailbox_id = status.id
         self.name = status.name if status.name else name
         self.object_id = status.object_id
@@ -299,12 +352,15 @@ class SelectedMailbox:
         Reads the store only when a change was announced (or `force`, for NOOP, CHECK and
         IDLE, which also catch changes the notifier did not carry)."""
         if force or self.needs_refresh:
+            shareable = not self.mailbox_event
             self.mailbox_event = False
-            data = await backend.refresh(
+            data = await self.refresher.refresh(
+                backend,
                 self.mailbox_id,
                 since=self.modseq,
                 claim_recent=not self.readonly,
-                keyword_count=len(self.keyword_names),
+                keywords=len(self.keyword_names),
+                seen=self.notified_modseq if shareable else None,
             )
             if data.gone:
                 raise MailboxGone

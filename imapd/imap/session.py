@@ -17,6 +17,8 @@ import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from imapd.crypto.keyring import Keyring
+from imapd.crypto.maintenance import keys_maintain
 from imapd.imap import capabilities, responses
 from imapd.imap.auth import AccountRef
 from imapd.imap.backend import Backend
@@ -40,6 +42,7 @@ from imapd.imap.parser import parse_command, parse_sasl_response
 from imapd.imap.reply import Reply, refused
 from imapd.imap.selected import MailboxGone, SelectedMailbox
 from imapd.imap.states import State, state_error
+from imapd.orm_pool import run_orm
 from mailplatform.errors import ServiceError
 
 if TYPE_CHECKING:
@@ -62,6 +65,7 @@ class Session:
         "condstore",
         "config",
         "conn",
+        "key_maintenance",
         "qresync",
         "selected",
         "server",
@@ -87,6 +91,7 @@ class Session:
         self.bad_count = 0
         self.condstore = False
         self.qresync = False
+        self.key_maintenance: asyncio.Task[None] | None = None
         self._out: list[bytes] = []
         self._out_size = 0
 
@@ -153,14 +158,22 @@ class Session:
         assert self.selected is not None, "handler ran without a selected mailbox"
         return self.selected
 
-    def log_in(self, account: AccountRef) -> Reply:
+    def log_in(self, account: AccountRef, keyring: Keyring | None = None) -> Reply:
         """The credentials were right: enter the authenticated state (RFC 3501 6.2.2/6.2.3),
         unless the account has too many connections already."""
         if not self.server.connection_opened(account.id):
+            if keyring is not None:
+                keyring.forget()
             return Reply("NO", "Too many connections for this account.", "LIMIT")
         self.account = account
-        self.backend = Backend(account)
+        self.backend = Backend(account, keyring)
         self.state = State.AUTHENTICATED
+        if keyring:
+            # Only a session holds the private keys: it settles and rotates them meanwhile
+            # (imapd.crypto.maintenance), between its own commands.
+            self.key_maintenance = asyncio.get_running_loop().create_task(
+                keys_maintain(account_id=account.id, keyring=keyring, run=run_orm)
+            )
         log.info("imap login %s from %s", account.address, self.conn.peer or "local")
         return Reply("OK", "Logged in", responses.capability_code(self.capabilities()))
 
@@ -332,10 +345,16 @@ class Session:
         self.conn.close()
 
     def end(self) -> None:
+        if self.key_maintenance is not None:
+            self.key_maintenance.cancel()
+            self.key_maintenance = None
         self.select(None)
         if self.account is not None:
             self.server.connection_closed(self.account.id)
             self.account = None
+        if self.backend is not None:
+            self.backend.forget_keys()
+            self.backend = None
         self.state = State.LOGOUT
         try:
             self._write_out()

@@ -152,6 +152,10 @@ class FetchRow(NamedTuple):
     blob_key: str
     envelope: str | None
     structure: str | None
+    # Encryption at rest (imapd.crypto): the key pair and wrapped key of an encrypted content,
+    # None for one in clear. The bytes are read with `selectors.message_bytes_of(row, ...)`.
+    key_pair_id: int | None = None
+    sealed_key: bytes | None = None
 
 
 def internal_datetime(seconds: int) -> datetime:

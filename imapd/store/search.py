@@ -21,6 +21,7 @@ from typing import Final, Literal
 from django.db.models import F, Q
 from django.db.models.lookups import Exact
 
+from imapd.crypto.keyring import Keyring
 from imapd.models import Message
 from imapd.store.dto import UidSet
 from imapd.store.flags import SYSTEM_FLAGS, keyword_mask, parse_flags
@@ -124,10 +125,26 @@ class Not(Criterion):
     part: Criterion
 
 
-def messages_search(*, account_id: int, mailbox_id: int, criterion: Criterion) -> list[int]:
+def messages_search(
+    *, account_id: int, mailbox_id: int, criterion: Criterion, keyring: Keyring | None = None
+) -> list[int]:
     """UIDs of the mailbox's messages matching `criterion`, ascending: one query, plus one
-    for the account's keyword names when a keyword is searched."""
+    for the account's keyword names when a keyword is searched.
+
+    An encrypted account's header texts are out of SQL's reach: with its session's `keyring`
+    (which a login of an account with keys always yields), text criteria are matched on the
+    decrypted contents (imapd.crypto.search); without one, only contents in clear can match.
+    """
     registry = keyword_names(account_id=account_id) if _names_keyword(criterion) else ()
+    # Imported here: imapd.crypto.search builds on this module's criteria.
+    from imapd.crypto import search as encrypted
+
+    if keyring is not None and encrypted.names_text(criterion):
+        return encrypted.EncryptedTextSearch(
+            mailbox_id=mailbox_id,
+            keyring=keyring,
+            condition=lambda part: _condition(part, registry),
+        ).run(criterion)
     condition = _condition(criterion, registry)
     return list(
         Message.objects.filter(condition, mailbox_id=mailbox_id)

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import QuerySet, TextField, Value
 
 from accounts.models import Account
+from imapd.crypto import sealing
+from imapd.crypto.keyring import Keyring
 from imapd.models import AccountStore, Mailbox, Message, Subscription, Tombstone
 from imapd.store import blobs, names
 from imapd.store.dto import (
@@ -186,38 +188,93 @@ _FETCH_FIELDS = (
 
 
 def messages_fetch(
-    *, mailbox_id: int, uids: UidSet, envelope: bool = False, structure: bool = False
+    *,
+    mailbox_id: int,
+    uids: UidSet,
+    envelope: bool = False,
+    structure: bool = False,
+    keyring: Keyring | None = None,
 ) -> list[FetchRow]:
-    """Per-message FETCH data for `uids` in UID order; the JSON parts only when asked for."""
+    """Per-message FETCH data for `uids` in UID order; the JSON parts only when asked for.
+
+    Encrypted contents (imapd.crypto) have their JSON parts decrypted with `keyring`, the
+    session's unlocked keys; without it, asking for them is refused (KeyUnavailable).
+    """
     fields = (
         *_FETCH_FIELDS,
         "content__envelope" if envelope else _NOTHING,
         "content__structure" if structure else _NOTHING,
+        "content__key_pair_id",
+        "content__sealed_key",
     )
     rows: list[FetchRow] = []
     for uid_q in uid_filters(uids):
         query = Message.objects.filter(uid_q, mailbox_id=mailbox_id).order_by("uid")
         rows.extend(map(FetchRow._make, query.values_list(*fields)))
     rows.sort()
+    if any(row.key_pair_id is not None for row in rows):
+        rows = sealing.fetch_rows_open(rows, keyring)
     return rows
 
 
-def message_summary(*, mailbox_id: int, uid: int) -> MessageSummary:
+def message_summary(
+    *, mailbox_id: int, uid: int, keyring: Keyring | None = None
+) -> MessageSummary:
     """Everything `imapd.mime.analyze` said about one message."""
     row = (
         Message.objects.filter(mailbox_id=mailbox_id, uid=uid)
-        .values_list("content__envelope", "content__structure", "content__header_fields")
+        .values_list(
+            "content__envelope",
+            "content__structure",
+            "content__header_fields",
+            "content__key_pair_id",
+            "content__sealed_key",
+        )
         .first()
     )
     if row is None:
         raise NotFound(f"No message with UID {uid}.", code="NONEXISTENT")
-    envelope, structure, header_fields = row
+    envelope, structure, header_fields, key_pair_id, sealed_key = row
+    if key_pair_id is not None:
+        envelope, structure, header_fields = sealing.summary_texts_open(
+            key_pair_id=key_pair_id,
+            sealed_key=sealed_key,
+            keyring=keyring,
+            envelope_text=envelope,
+            structure=structure,
+            header_fields=header_fields,
+        )
     return summary_load(envelope=envelope, structure=structure, header_fields=header_fields)
 
 
-def message_bytes(*, account_id: int, blob_key: str) -> bytes:
-    """The raw message behind a FetchRow (BODY[], RFC822...)."""
-    return blobs.blob_read(account_id=account_id, key=blob_key)
+def message_bytes(
+    *,
+    account_id: int,
+    blob_key: str,
+    key_pair_id: int | None = None,
+    sealed_key: bytes | memoryview | None = None,
+    keyring: Keyring | None = None,
+) -> bytes:
+    """The raw message behind a FetchRow (BODY[], RFC822...), decrypted when its content is
+    encrypted (`key_pair_id`, `sealed_key` from the row; `keyring` the session's keys). An
+    encrypted blob read without them is refused, never returned as if it were the message."""
+    return sealing.blob_open(
+        blobs.blob_read(account_id=account_id, key=blob_key),
+        key_pair_id=key_pair_id,
+        sealed_key=sealed_key,
+        keyring=keyring,
+    )
+
+
+def message_bytes_of(*, account_id: int, row: FetchRow, keyring: Keyring | None = None) -> bytes:
+    """`message_bytes` for a row of `messages_fetch`."""
+    return message_bytes(
+        account_id=account_id,
+        blob_key=row.blob_key,
+        key_pair_id=row.key_pair_id,
+        sealed_key=row.sealed_key,
+        keyring=keyring,
+    )
 
 
 def subscriptions_list(*, account: Account) -> list[str]:

@@ -23,15 +23,14 @@ from accounts.permissions import can_use_account
 from accounts.principals import Actor
 from accounts.services import (
     account_create,
-    account_set_password,
     alias_create,
     alias_delete,
     alias_update,
 )
+from imapd.crypto.services import account_is_encrypted, account_keys_rewrap
 from mailplatform.errors import Conflict, NotPermitted, ValidationFailed
 from moderation.export import account_export_zip
 from moderation.models import PendingAction
-from moderation.services.pending_actions import rekey_record
 
 
 def _validate_mailbox_password(password: str, field: str = "password") -> None:
@@ -81,8 +80,14 @@ def mailbox_password_change(
         raise ValidationFailed(_("The current password is wrong."), field="old_password")
     throttle_success(username=account.address)
     _validate_mailbox_password(new_password, field="new_password")
-    account_set_password(account=account, password=new_password, acting_user=acting_user)
-    return rekey_record(account=account, acting_user=acting_user, now=now)
+    # The hash and the re-wrapped private key in this transaction; the rekey recorded done.
+    return account_keys_rewrap(
+        account=account,
+        old_password=old_password,
+        new_password=new_password,
+        acting_user=acting_user,
+        now=now,
+    )
 
 
 @transaction.atomic
@@ -111,5 +116,14 @@ def mailbox_export(*, account: Account, acting_user: Actor) -> Iterator[bytes]:
     """The mailbox's mail as a ZIP of mbox files (see moderation.export), for its owner."""
     if not can_use_account(acting_user, account):
         raise NotPermitted(_("You may not export %(address)s.") % {"address": account.address})
+    # Encryption at rest (imapd.crypto): only the mailbox password opens its mail.
+    if account_is_encrypted(account):
+        raise NotPermitted(
+            _(
+                "The mail of %(address)s is encrypted: only its password opens it; "
+                "copy it with a mail program (IMAP) instead."
+            )
+            % {"address": account.address}
+        )
     audit_record(actor=acting_user, action="account.export", target=account.address)
     return account_export_zip(account=account)

@@ -36,6 +36,17 @@ CANCELLABLE_STATES = (ActionState.PENDING, ActionState.FAILED)
 BATCH_SIZE = 200
 
 
+class ActionWaiting(Exception):
+    """Raised by a handler whose action cannot move yet (a key rotation waits for the account's
+    next login): the action goes back to PENDING, due again after `retry_after`, with `reason`
+    as its result, and the attempt is not counted as a failure."""
+
+    def __init__(self, reason: str, *, retry_after: timedelta) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
 def _audit(action: PendingAction, actor: Actor, what: str, **detail: object) -> None:
     audit_record(
         actor=actor,
@@ -95,13 +106,26 @@ def deletion_request(
 
 @transaction.atomic
 def rekey_record(
-    *, account: Account, acting_user: Actor, now: datetime | None = None
+    *,
+    account: Account,
+    acting_user: Actor,
+    now: datetime | None = None,
+    result: str | None = None,
 ) -> PendingAction:
-    """Record that the mailbox's keys must be re-wrapped for its new password (due at once)."""
+    """Record a rekey of the mailbox's keys. With `result` it is recorded done: a password change
+    re-wraps the private key in its own transaction (imapd.crypto). Without, it is due at once
+    and left to run: a key rotation, which the mail daemon carries out at the next login."""
     now = now or timezone.now()
-    return _create(
+    action = _create(
         kind=ActionKind.REKEY, account=account, acting_user=acting_user, now=now, due_at=now
     )
+    if result is not None:
+        PendingAction.objects.filter(pk=action.pk).update(
+            state=ActionState.DONE, started_at=now, finished_at=now, result=result
+        )
+        action.refresh_from_db()
+        _audit(action, acting_user, "done", result=result)
+    return action
 
 
 @transaction.atomic
@@ -159,9 +183,10 @@ def _run_deletion(action: PendingAction, now: datetime) -> str:
 
 
 def _run_rekey(action: PendingAction, now: datetime) -> str:
-    # The per-account encryption feature re-wraps the account's keys here (it registers its
-    # own handler in ACTION_HANDLERS); until then no mail is encrypted per account.
-    return "Nothing to re-wrap: mail is not encrypted per account."
+    # Encryption at rest decides: an ordered key rotation waits for the account's next login.
+    from imapd.crypto.services import rekey_action_run
+
+    return rekey_action_run(action=action, now=now)
 
 
 # What each kind does; returns a sentence for the action's result. Raising fails the attempt.
@@ -212,6 +237,14 @@ def pending_action_run(*, pk: int, now: datetime | None = None) -> PendingAction
                 state=ActionState.DONE, finished_at=now, result=result
             )
             _audit(action, None, "done", result=result)
+    except ActionWaiting as waiting:
+        # Not a failure: back to PENDING, this attempt uncounted (see ActionWaiting).
+        PendingAction.objects.filter(pk=pk, state=ActionState.RUNNING).update(
+            state=ActionState.PENDING,
+            due_at=now + waiting.retry_after,
+            attempts=F("attempts") - 1,
+            result=waiting.reason,
+        )
     except Exception as error:
         log.exception("pending action %s (%s of %s) failed", pk, action.kind, action.address)
         _record_failure(pk, error, now)

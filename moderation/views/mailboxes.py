@@ -217,12 +217,15 @@ def _when(action: PendingAction) -> str:
 
 
 @login_required
-def export(request: HttpRequest, address: str) -> StreamingHttpResponse:
+def export(request: HttpRequest, address: str) -> HttpResponse | StreamingHttpResponse:
     user = web_user(request)
     account = _owned(request, address)
-    response = StreamingHttpResponse(
-        services.mailbox_export(account=account, acting_user=user), content_type="application/zip"
-    )
+    try:
+        archive = services.mailbox_export(account=account, acting_user=user)
+    except ServiceError as error:  # an encrypted mailbox (imapd.crypto)
+        messages.error(request, error.reason)
+        return redirect("moderation:dashboard")
+    response = StreamingHttpResponse(archive, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{export_filename(account)}"'
     response["Cache-Control"] = "no-store"
     return response

@@ -31,6 +31,7 @@ from accounts.api.views.base import (
 from accounts.models import Account, CreatedVia, User
 from accounts.permissions import accounts_visible_to
 from accounts.principals import AccountPrincipal
+from imapd.crypto.services import account_keys_rewrap
 
 ADDRESS = path_parameter("address", "The account's address, e.g. alice@example.org.")
 
@@ -124,20 +125,35 @@ class AccountViewSet(ScopedViewSet[Account]):
 
     @extend_schema(
         summary="Set an account's password",
-        description="The account itself, its owner and its domain's admins may.",
+        description=(
+            "The account itself, its owner and its domain's admins may. For an account whose "
+            "mail is encrypted, give `old_password` (its keys are re-wrapped); without it, a "
+            "reset that would make the mail unreadable answers 409 `encrypted_mail` until "
+            "`discard_encrypted_mail` confirms it. GET .../encryption tells beforehand."
+        ),
         parameters=[ADDRESS],
         request=PasswordSerializer,
-        responses={204: None, **errors(400, 401, 403, 404)},
+        responses={204: None, **errors(400, 401, 403, 404, 409)},
     )
     @action(detail=True, methods=["post"])
     def password(self, request: Request, address: str) -> Response:
         account = self.get_object()
         values = parse(PasswordSerializer, request)
         with scheme_errors():
-            services.account_set_password(
-                account=account,
-                password=values["password"],
-                scheme=values.get("scheme"),
-                acting_user=self.actor,
-            )
+            if values.get("old_password") is not None:
+                account_keys_rewrap(
+                    account=account,
+                    old_password=values["old_password"],
+                    new_password=values["password"],
+                    scheme=values.get("scheme"),
+                    acting_user=self.actor,
+                )
+            else:
+                services.account_set_password(
+                    account=account,
+                    password=values["password"],
+                    scheme=values.get("scheme"),
+                    acting_user=self.actor,
+                    discard_encrypted_mail=values["discard_encrypted_mail"],
+                )
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -56,7 +56,7 @@ async def _password(session: Session, address: str, password: str) -> Reply:
     )
     if result.account is None:
         return await _refused(result)
-    return session.log_in(result.account)
+    return session.log_in(result.account, result.keyring)
 
 
 async def login(session: Session, command: LoginCommand) -> Reply:
@@ -135,4 +135,4 @@ async def _cram_md5(session: Session, command: AuthenticateCommand) -> Reply:
     )
     if result.account is None:
         return await _refused(result)
-    return session.log_in(result.account)
+    return session.log_in(result.account, result.keyring)

@@ -41,7 +41,9 @@ async def select(session: Session, command: SelectCommand) -> Reply:
     data = await session.require_backend().select(
         command.mailbox, claim_recent=not command.readonly
     )
-    view = SelectedMailbox(command.mailbox, data, readonly=command.readonly)
+    view = SelectedMailbox(
+        command.mailbox, data, readonly=command.readonly, refresher=session.server.refresher
+    )
     send = session.send
     session.send_all(view.flags_announcement())
     send(responses.exists_response(len(view)))

@@ -12,6 +12,7 @@ from django.db.models import F
 from django.db.models.lookups import Exact
 
 from accounts.models import Account
+from imapd.crypto import sealing
 from imapd.models import Mailbox, Message, MessageContent, Tombstone
 from imapd.store import blobs, names
 from imapd.store.dto import AppendItem, AppendResult, CopyResult, UidSet
@@ -45,6 +46,8 @@ class StoredMessage:
     fields: ContentFields
     flags: Sequence[str] = ()
     internal_date: datetime | None = None
+    # Set when the blob and fields are encrypted (imapd.crypto): the content key, in memory.
+    seal: sealing.ContentSeal | None = None
 
 
 def messages_append(*, mailbox: Mailbox, items: Sequence[AppendItem]) -> AppendResult:
@@ -65,13 +68,25 @@ def messages_append(*, mailbox: Mailbox, items: Sequence[AppendItem]) -> AppendR
         if not item.raw:
             raise ValidationFailed("An empty message cannot be appended.", code="CANNOT")
     fields = [content_fields(item.raw) for item in items]
-    keys = blobs.blobs_write(account_id=mailbox.account_id, contents=[i.raw for i in items])
+    # Encryption at rest: an encrypted account's messages are sealed before they touch the disk.
+    sealer = sealing.sealer_for(mailbox.account_id)
+    sealed = [sealer.seal(i.raw, f) for i, f in zip(items, fields, strict=True)] if sealer else []
+    keys = blobs.blobs_write(
+        account_id=mailbox.account_id,
+        contents=[s.blob for s in sealed] if sealed else [i.raw for i in items],
+    )
     try:
         return messages_import(
             mailbox=mailbox,
             stored=[
-                StoredMessage(blob_key=key, fields=f, flags=i.flags, internal_date=i.internal_date)
-                for key, f, i in zip(keys, fields, items, strict=True)
+                StoredMessage(
+                    blob_key=key,
+                    fields=sealed[n].fields if sealed else f,
+                    flags=i.flags,
+                    internal_date=i.internal_date,
+                    seal=sealed[n].seal if sealed else None,
+                )
+                for n, (key, f, i) in enumerate(zip(keys, fields, items, strict=True))
             ],
         )
     except BaseException:
@@ -91,6 +106,8 @@ def messages_import(*, mailbox: Mailbox, stored: Sequence[StoredMessage]) -> App
     require_selectable(target)
     quota_check(account_id=target.account_id, add_bytes=sum(s.fields.size for s in stored))
     registry = register_keywords(store, (kw for p in parsed for kw in p.keywords))
+    # With the store row locked, the account's current key pair cannot change under us.
+    seals = sealing.seals_under_lock(target.account_id, [s.seal for s in stored])
     contents = MessageContent.objects.bulk_create(
         [
             MessageContent(
@@ -109,8 +126,10 @@ def messages_import(*, mailbox: Mailbox, stored: Sequence[StoredMessage]) -> App
                 envelope=s.fields.envelope,
                 structure=s.fields.structure,
                 header_fields=s.fields.header_fields,
+                key_pair_id=seal.pair_id if seal else None,
+                sealed_key=seal.sealed_key if seal else None,
             )
-            for s in stored
+            for s, seal in zip(stored, seals, strict=True)
         ],
         batch_size=BATCH,
     )

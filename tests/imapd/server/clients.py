@@ -99,7 +99,7 @@ class Wire:
 
     def rest(self) -> list[bytes]:
         """Every line until the server closes the connection."""
-        lines = []
+        lines: list[bytes] = []
         while True:
             try:
                 line = self.reader.readline()
@@ -111,6 +111,7 @@ class Wire:
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
+            self.reader.close()
             self.sock.close()
 
 
@@ -126,3 +127,10 @@ def imap_server(daemon: DaemonThread) -> Any:
 def on_loop(daemon: DaemonThread, coroutine: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine on the daemon's event loop and wait for its result."""
     return asyncio.run_coroutine_threadsafe(coroutine, daemon.loop).result(TIMEOUT)
+
+
+def found(pattern: bytes, data: bytes) -> re.Match[bytes]:
+    """The match of `pattern` in `data`, which must be there."""
+    match = re.search(pattern, data)
+    assert match is not None, (pattern, data)
+    return match

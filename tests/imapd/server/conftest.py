@@ -16,11 +16,13 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 from accounts import services as account_services
 from accounts.models import Account, Domain
@@ -31,7 +33,7 @@ PASSWORD = "secret-pw-1"
 OTHER_PASSWORD = "other-pw-1"
 
 
-def _swap_default_database(name: str) -> tuple[dict, object]:
+def _swap_default_database(name: str) -> tuple[dict[str, Any], BaseDatabaseWrapper]:
     original_settings = connections.settings["default"]
     original_connection = connections["default"]
     file_settings = {**original_settings, "NAME": name}
@@ -40,7 +42,7 @@ def _swap_default_database(name: str) -> tuple[dict, object]:
     return original_settings, original_connection
 
 
-def _restore_default_database(saved: tuple[dict, object]) -> None:
+def _restore_default_database(saved: tuple[dict[str, Any], BaseDatabaseWrapper]) -> None:
     connections["default"].close()
     connections.settings["default"] = saved[0]
     connections["default"] = saved[1]

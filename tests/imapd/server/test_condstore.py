@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.imapd.server.clients import Wire, message
+from tests.imapd.server.clients import Wire, found, message
 from tests.imapd.server.conftest import PASSWORD
 
 
@@ -27,7 +27,7 @@ def wire(daemon, alice) -> Wire:
 
 
 def _modseq(line: bytes) -> int:
-    return int(re.search(rb"MODSEQ \((\d+)\)", line).group(1))
+    return int(found(rb"MODSEQ \((\d+)\)", line).group(1))
 
 
 def _highest(lines: list[bytes]) -> int:
@@ -94,7 +94,7 @@ def test_search_modseq(wire):
 def test_qresync_select_reports_what_was_missed(daemon, wire):
     wire.command(b"e", b"ENABLE QRESYNC")
     lines = wire.command(b"s", b"SELECT INBOX")
-    uidvalidity = int(re.search(rb"UIDVALIDITY (\d+)", b"".join(lines)).group(1))
+    uidvalidity = int(found(rb"UIDVALIDITY (\d+)", b"".join(lines)).group(1))
     known = _highest(lines)
     wire.command(b"a", b"STORE 1 +FLAGS.SILENT (\\Deleted)")
     wire.command(b"b", b"STORE 3 +FLAGS.SILENT (\\Seen)")

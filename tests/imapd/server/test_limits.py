@@ -130,3 +130,18 @@ def test_a_line_too_long_sent_in_pieces_is_dropped_as_it_arrives(daemon, alice):
     wire.send(b"\r\n")
     assert wire.line() == b"a BAD Line too long\r\n"
     assert wire.command(b"b", b"NOOP")[-1].startswith(b"b OK")
+
+
+def test_a_large_message_arrives_whole(daemon, alice):
+    """A literal far beyond the read-ahead buffer (1 MiB) is read in many pieces."""
+    wire = Wire.connect(daemon)
+    wire.login("alice@example.org", PASSWORD)
+    body = b"Subject: large\r\n\r\n" + (b"x" * 998 + b"\r\n") * 3000
+    wire.send(b"a APPEND INBOX {%d+}\r\n" % len(body) + body + b"\r\n")
+    assert wire.line().startswith(b"a OK [APPENDUID ")
+    wire.command(b"s", b"SELECT INBOX")
+    assert wire.command(b"f", b"FETCH 1 RFC822.SIZE")[0] == b"* 1 FETCH (RFC822.SIZE %d)\r\n" % len(
+        body
+    )
+    fetched = wire.command(b"b", b"FETCH 1 BODY.PEEK[]")[0]
+    assert fetched.endswith(body + b")\r\n")

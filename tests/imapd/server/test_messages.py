@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.imapd.server.clients import Wire, message
+from tests.imapd.server.clients import Wire, found, message
 from tests.imapd.server.conftest import PASSWORD
 
 
@@ -23,7 +23,7 @@ def wire(daemon, alice) -> Wire:
 
 def _flags(wire: Wire, which: bytes = b"1:*") -> list[bytes]:
     lines = wire.command(b"ff", b"FETCH " + which + b" FLAGS")[:-1]
-    return [re.search(rb"FLAGS \(([^)]*)\)", line).group(1) for line in lines]
+    return [found(rb"FLAGS \(([^)]*)\)", line).group(1) for line in lines]
 
 
 def test_store_add_remove_replace(wire):
@@ -90,7 +90,7 @@ def test_copy_answers_with_copyuid(wire):
 
 def test_copy_keeps_flags_and_internal_date(wire):
     wire.command(b"a", b"STORE 1 +FLAGS (\\Flagged $Kept)")
-    date = re.search(rb'INTERNALDATE "[^"]+"', wire.command(b"d", b"FETCH 1 INTERNALDATE")[0])
+    date = found(rb'INTERNALDATE "[^"]+"', wire.command(b"d", b"FETCH 1 INTERNALDATE")[0])
     wire.command(b"c", b"COPY 1 Archive")
     wire.command(b"s", b"SELECT Archive")
     line = wire.command(b"f", b"FETCH 1 (FLAGS INTERNALDATE)")[0]

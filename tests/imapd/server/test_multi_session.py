@@ -182,3 +182,17 @@ def test_idle_keepalive_also_finds_changes_the_notifier_missed(daemon, alice, se
         _done(a)
     finally:
         restarted.stop()
+
+
+def test_imapclient_idle_sees_a_delivery(daemon, alice):
+    from imapclient import IMAPClient
+
+    with IMAPClient("127.0.0.1", port=daemon.port("imap"), ssl=False, timeout=10) as client:
+        client.login("alice@example.org", PASSWORD)
+        client.select_folder("INBOX")
+        client.idle()
+        other = _session(daemon)
+        _append(other, "for imapclient")
+        responses = client.idle_check(timeout=10)
+        client.idle_done()
+        assert (1, b"EXISTS") in responses

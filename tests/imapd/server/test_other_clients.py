@@ -46,7 +46,7 @@ def test_curl_lists_mailboxes(daemon, alice):
 
 @needs_curl
 def test_curl_fetches_a_message_by_uid_over_starttls(daemon, alice):
-    imap(daemon, password=PASSWORD).append("INBOX", None, None, message("For curl"))
+    imap(daemon, password=PASSWORD).append("INBOX", "", "", message("For curl"))
     result = _curl(daemon, "INBOX;UID=1", "--ssl-reqd", "--insecure")
     assert result.returncode == 0, result.stderr
     assert "Subject: For curl" in result.stdout
@@ -56,8 +56,8 @@ def test_curl_fetches_a_message_by_uid_over_starttls(daemon, alice):
 @needs_curl
 def test_curl_search(daemon, alice):
     client = imap(daemon, password=PASSWORD)
-    client.append("INBOX", None, None, message("alpha"))
-    client.append("INBOX", None, None, message("beta"))
+    client.append("INBOX", "", "", message("alpha"))
+    client.append("INBOX", "", "", message("beta"))
     result = _curl(daemon, "INBOX?SUBJECT%20beta")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "* SEARCH 2"

@@ -79,3 +79,16 @@ def test_unix_socket_serves_imap_and_counts_as_secure(daemon, alice, monkeypatch
 def test_listeners_bind_where_asked(daemon, listener):
     assert daemon.bound[listener].address.startswith("127.0.0.1:")
     assert daemon.port(listener) > 0
+
+
+def test_a_large_message_travels_over_tls_both_ways(daemon, alice):
+    client = imaplib.IMAP4_SSL(
+        "127.0.0.1", daemon.port("imaps"), ssl_context=unverified_context(), timeout=TIMEOUT
+    )
+    client.login("alice@example.org", PASSWORD)
+    body = b"Subject: big over TLS\r\n\r\n" + (b"0123456789" * 99 + b"\r\n") * 300
+    assert client.append("INBOX", "", "", body)[0] == "OK"
+    client.select("INBOX")
+    typ, data = client.fetch("1", "(BODY.PEEK[])")
+    assert typ == "OK"
+    assert data[0][1] == body
