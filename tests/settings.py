@@ -25,3 +25,5 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # argon2id at Dovecot's cost takes ~0.5 s a hash here; tests that are not about the scheme use a
 # fast one. Tests of the default scheme set PASSWORD_SCHEME back explicitly.
 PASSWORD_SCHEME = "SHA512-CRYPT"
+# WhiteNoise warns on every request when the static directory is missing.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405

@@ -93,47 +93,36 @@ def _internal_date(seconds: int) -> bytes:
 
 
 def render_from_view(
-    view: SelectedMailbox, indices: Sequence[int], plan: FetchPlan, flags_changed: set[int]
+    view: SelectedMailbox, indices: Sequence[int], plan: FetchPlan
 ) -> Iterator[bytes]:
-    """FETCH lines for items the view answers, in chunks of about 64 KiB."""
+    """FETCH lines for items the view answers (UID, FLAGS, MODSEQ), in ~64 KiB chunks.
+
+    Such a FETCH never sets \\Seen, so the view's flags are the answer."""
     chunk: list[bytes] = []
     size = 0
     uids = view.uids
-    if plan.items in ((UID, FLAGS), (FLAGS, UID)) or (plan.items == (FLAGS,) and not flags_changed):
-        # The flag sync of every client: one format operation per message.
-        uid_first = plan.items[0] == UID
-        flags_raw = view.flags_raw
-        for i in indices:
-            if uid_first:
-                line = b"* %d FETCH (UID %d FLAGS %s)\r\n" % (i + 1, uids[i], flags_raw(i))
-            elif len(plan.items) == 2:
-                line = b"* %d FETCH (FLAGS %s UID %d)\r\n" % (i + 1, flags_raw(i), uids[i])
-            else:
-                line = b"* %d FETCH (FLAGS %s)\r\n" % (i + 1, flags_raw(i))
-            chunk.append(line)
-            size += len(line)
-            if size >= 65536:
-                yield b"".join(chunk)
-                chunk, size = [], 0
-    else:
-        for i in indices:
+    flags_raw = view.flags_raw
+    line: bytes
+    uid_flags = plan.items == (UID, FLAGS)  # the flag sync of every client: one format
+    for i in indices:
+        if uid_flags:
+            line = b"* %d FETCH (UID %d FLAGS %s)\r\n" % (i + 1, uids[i], flags_raw(i))
+        else:
             parts = []
-            if i in flags_changed and not plan.wants_flags:
-                parts.append(b"FLAGS " + view.flags_raw(i))
             for item in plan.items:
                 name = item.name if isinstance(item, FetchItem) else ""
                 if name == "UID":
                     parts.append(b"UID %d" % uids[i])
                 elif name == "FLAGS":
-                    parts.append(b"FLAGS " + view.flags_raw(i))
+                    parts.append(b"FLAGS " + flags_raw(i))
                 elif name == "MODSEQ":
                     parts.append(b"MODSEQ (%d)" % view.modseqs[i])
             line = b"* %d FETCH (%s)\r\n" % (i + 1, b" ".join(parts))
-            chunk.append(line)
-            size += len(line)
-            if size >= 65536:
-                yield b"".join(chunk)
-                chunk, size = [], 0
+        chunk.append(line)
+        size += len(line)
+        if size >= 65536:
+            yield b"".join(chunk)
+            chunk, size = [], 0
     if chunk:
         yield b"".join(chunk)
 

@@ -5,10 +5,10 @@ RFC 7162 3.2.10), for IDLE, NOOP and every other command alike.
 State is columnar (the `array`s of the store's MessageIndex: a few bytes per message, no
 per-message objects). The session's view changes only when the session says so: a change
 published by the store merely records its modseq (`on_change`); the next command, or IDLE,
-calls `updates()`, which reads what changed since the view's modseq in one query and applies
-it. Expunges are withheld while a command that must not see them runs (RFC 3501 7.4.1,
-RFC 2180 4.1: FETCH, STORE and SEARCH by sequence number), and sent at the next command that
-may.
+calls `updates()`, which reads what changed since the view's modseq in one trip to the store
+(shared by the sessions the same change woke, `SharedRefresh`) and applies it. Expunges are
+withheld while a command that must not see them runs (RFC 3501 7.4.1, RFC 2180 4.1: FETCH,
+STORE and SEARCH by sequence number), and sent at the next command that may.
 """
 
 from __future__ import annotations
@@ -213,10 +213,6 @@ class SelectedMailbox:
         low = raw[0::2] if sys.byteorder == "little" else raw[1::2]
         position = low.translate(_SEEN_TABLE).find(0)
         return None if position < 0 else position + 1
-
-    def flag_list(self, index: int) -> tuple[str, ...]:
-        names = self.flag_names(self.flags[index], self.keywords[index])
-        return (*names, RECENT) if self.recent and self.is_recent(self.uids[index]) else names
 
     def flags_raw(self, index: int) -> Raw:
         """`(\\Seen $Label)` of one message, pre-encoded and cached per flag combination."""

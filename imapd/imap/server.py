@@ -97,10 +97,6 @@ class ImapServer:
     def connections_of(self, account_id: int) -> int:
         return self._per_account.get(account_id, 0)
 
-    @property
-    def session_count(self) -> int:
-        return len(self._sessions)
-
     # -- CRAM-MD5 availability ---------------------------------------------------------------
 
     async def check_cram_md5(self) -> None:

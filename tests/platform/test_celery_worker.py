@@ -8,30 +8,16 @@ import sys
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from mailplatform.celery import app as celery_app
 from mailplatform.tasks import heartbeat
 
 
-def _worker_database_url() -> str | None:
-    """Point the worker at this run's test database on PostgreSQL (SQLite: its own file)."""
-    db = connection.settings_dict
-    if connection.vendor != "postgresql":
-        return None
-    user = f"{db['USER']}@" if db["USER"] else ""
-    return f"postgres://{user}{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.mark.slow
-@pytest.mark.django_db
-def test_real_worker_runs_heartbeat_through_the_default_broker(tmp_path):
+def test_real_worker_runs_heartbeat_through_the_default_broker(tmp_path, shared_database):
     assert settings.CELERY_BROKER_URL == "filesystem://"
     assert not celery_app.conf.task_always_eager
-    env = {**os.environ, "DATA_DIR": str(settings.DATA_DIR)}
-    database_url = _worker_database_url()
-    if database_url:
-        env["DATABASE_URL"] = database_url
+    env = {**os.environ, "DATA_DIR": str(settings.DATA_DIR), **shared_database.env}
     log = (tmp_path / "worker.log").open("wb")
     worker = subprocess.Popen(
         [

@@ -1,26 +1,18 @@
 """Token exhaustion under concurrent requests: never more accounts than the token allows.
 
-Threads need a database they can all open. On PostgreSQL that is the ordinary test database
-with committed data (transactional_db). SQLite's test database is in memory, where threads
-share one cache with table locks that fail at once instead of waiting, which would test
-SQLite's error paths rather than our locking; so on SQLite the threads use a migrated
-throwaway database file for the duration of the test (the connection settings dict is shared
-by every thread's connection, so pointing its NAME at the file redirects them all). The main
-thread's in-memory connection is never used or closed meanwhile.
+Threads need a database they can all open: tests/conftest.py's `shared_database` (a migrated
+SQLite file, whose locks wait like production's, or the PostgreSQL test database).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from pathlib import Path
 from typing import TypeVar
 
 import pytest
-from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connections
 
 from accounts import services as account_services
 from accounts.models import Account
@@ -44,28 +36,6 @@ def in_thread(work: Callable[[], T]) -> T:
 
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(run).result()
-
-
-@contextmanager
-def sqlite_file_database(path: Path) -> Iterator[None]:
-    settings_dict = connection.settings_dict
-    saved = settings_dict["NAME"]
-    settings_dict["NAME"] = str(path)
-    try:
-        in_thread(lambda: call_command("migrate", verbosity=0, interactive=False))
-        yield
-    finally:
-        settings_dict["NAME"] = saved
-
-
-@pytest.fixture
-def shared_database(request, django_db_blocker, tmp_path) -> Iterator[None]:
-    if connection.vendor != "sqlite":
-        request.getfixturevalue("transactional_db")
-        yield
-        return
-    with django_db_blocker.unblock(), sqlite_file_database(tmp_path / "race.sqlite3"):
-        yield
 
 
 @pytest.mark.slow

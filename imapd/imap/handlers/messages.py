@@ -73,7 +73,7 @@ async def fetch(session: Session, command: FetchCommand) -> Reply:
             flags_changed = set(view.update_rows(outcome.result.changed))
             view.advance(outcome.result.modseq)
     if plan.view_only:
-        for chunk in render_from_view(view, indices, plan, flags_changed):
+        for chunk in render_from_view(view, indices, plan):
             session.send(chunk)
             await session.flush()
         return ok("Fetch completed.")

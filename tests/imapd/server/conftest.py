@@ -1,13 +1,8 @@
-"""A real mail daemon per test, on free ports and a unix socket, over a real SQLite file.
+"""A real mail daemon per test, on free ports and a unix socket.
 
-Why a file: the daemon answers from its own threads (the event loop and the ORM pool), which
-can only see committed data (hence `transactional_db`), and pytest-django's SQLite test
-database lives in memory in shared-cache mode, where table locks fail at once instead of
-waiting for the busy timeout. Setting DATABASES["default"]["TEST"]["NAME"] to a file would
-change the whole suite; instead these tests swap the default connection to a copy of one
-migrated file (migrated once per run, copied per test: a millisecond, against seconds for a
-migrate), which has the real settings' locking (WAL, IMMEDIATE transactions, busy timeout).
-On PostgreSQL the test database already serves every thread, and nothing is swapped.
+The daemon answers from its own threads (the event loop and the ORM pool), which see only
+committed data: tests/conftest.py's `shared_database` gives them a database they can share
+(a migrated SQLite file copied per test, or the PostgreSQL test database).
 """
 
 from __future__ import annotations
@@ -16,71 +11,24 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.core.cache import cache
-from django.core.management import call_command
-from django.db import connection, connections
-from django.db.backends.base.base import BaseDatabaseWrapper
 
 from accounts import services as account_services
 from accounts.models import Account, Domain
 from imapd.daemon import DaemonOptions, DaemonThread
 from imapd.store import notifier
+from tests.conftest import SharedDatabase
 
 PASSWORD = "secret-pw-1"
 OTHER_PASSWORD = "other-pw-1"
 
 
-def _swap_default_database(name: str) -> tuple[dict[str, Any], BaseDatabaseWrapper]:
-    original_settings = connections.settings["default"]
-    original_connection = connections["default"]
-    file_settings = {**original_settings, "NAME": name}
-    connections.settings["default"] = file_settings
-    connections["default"] = original_connection.__class__(file_settings, "default")
-    return original_settings, original_connection
-
-
-def _restore_default_database(saved: tuple[dict[str, Any], BaseDatabaseWrapper]) -> None:
-    connections["default"].close()
-    connections.settings["default"] = saved[0]
-    connections["default"] = saved[1]
-
-
-@pytest.fixture(scope="session")
-def migrated_sqlite_file(django_db_setup, django_db_blocker) -> Iterator[Path | None]:
-    """A migrated database file to copy for each test (None on other databases)."""
-    if connection.vendor != "sqlite":
-        yield None
-        return
-    directory = Path(tempfile.mkdtemp(prefix="imap-test-db-"))
-    path = directory / "template.sqlite3"
-    with django_db_blocker.unblock():
-        saved = _swap_default_database(str(path))
-        try:
-            call_command("migrate", verbosity=0)
-            with connections["default"].cursor() as cursor:
-                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        finally:
-            _restore_default_database(saved)
-    yield path
-    shutil.rmtree(directory, ignore_errors=True)
-
-
 @pytest.fixture
-def imap_db(transactional_db, migrated_sqlite_file, tmp_path: Path) -> Iterator[None]:
-    """Committed data visible to the daemon's threads (see the module docstring)."""
-    if migrated_sqlite_file is None:
-        yield
-        return
-    path = tmp_path / "db.sqlite3"
-    shutil.copyfile(migrated_sqlite_file, path)
-    saved = _swap_default_database(str(path))
-    try:
-        yield
-    finally:
-        _restore_default_database(saved)
+def imap_db(shared_database) -> SharedDatabase:
+    """Committed data visible to the daemon's threads (see tests/conftest.py)."""
+    return shared_database
 
 
 @pytest.fixture(autouse=True)

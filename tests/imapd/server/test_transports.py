@@ -91,4 +91,5 @@ def test_a_large_message_travels_over_tls_both_ways(daemon, alice):
     client.select("INBOX")
     typ, data = client.fetch("1", "(BODY.PEEK[])")
     assert typ == "OK"
+    assert isinstance(data[0], tuple)
     assert data[0][1] == body

@@ -1,21 +1,16 @@
 """Concurrent writers: UIDs stay unique, ascending and gap-free across threads.
 
-Threads need committed data and their own connections, hence `transactional_db`. pytest-django
-gives SQLite tests an in-memory database in shared-cache mode, whose table locks fail at once
-instead of waiting (the busy timeout does not apply to them), so these tests run on a
-temporary SQLite file instead, with the real settings' options (WAL, IMMEDIATE transactions,
-busy timeout): the same locking the daemon's processes meet in production.
+Threads need committed data and their own connections: tests/conftest.py's `shared_database`
+(on SQLite a migrated file with the real settings' locking: WAL, IMMEDIATE transactions, busy
+timeout; the same locking the daemon's processes meet in production).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection
 
 from accounts import services as account_services
 from accounts.models import Account
@@ -27,31 +22,6 @@ from tests.imapd.store.conftest import items
 
 THREADS = 8
 APPENDS_PER_THREAD = 5
-
-
-@pytest.fixture
-def file_database(transactional_db, tmp_path: Path, django_db_blocker) -> Iterator[None]:
-    """Point the default connection, in this thread and new ones, at a migrated SQLite file.
-
-    The in-memory test database must stay open meanwhile (closing its last connection would
-    destroy it for the rest of the run), so its connection object is set aside, not closed.
-    """
-    if connection.vendor != "sqlite":
-        yield  # PostgreSQL: the test database already serves several connections
-        return
-    original_settings = connections.settings["default"]
-    original_connection = connections["default"]
-    file_settings = {**original_settings, "NAME": str(tmp_path / "concurrency.sqlite3")}
-    connections.settings["default"] = file_settings
-    connections["default"] = original_connection.__class__(file_settings, "default")
-    try:
-        with django_db_blocker.unblock():
-            call_command("migrate", verbosity=0)
-        yield
-    finally:
-        connections["default"].close()
-        connections.settings["default"] = original_settings
-        connections["default"] = original_connection
 
 
 def _run_threads(target, count: int) -> list[BaseException]:
@@ -76,7 +46,7 @@ def _run_threads(target, count: int) -> list[BaseException]:
 
 
 @pytest.fixture
-def shared_account(file_database, domain) -> Account:
+def shared_account(shared_database, domain) -> Account:
     return account_services.account_create(
         domain=domain, local_part="busy", password=None, acting_user=None
     )
