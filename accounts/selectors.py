@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from accounts.addresses import SUBADDRESS_SEPARATOR
+from accounts.addresses import SUBADDRESS_SEPARATOR, split_address
 from accounts.models import Account, Alias, Domain
+from accounts.permissions import accounts_visible_to
+from accounts.principals import Actor
+from mailplatform.errors import NotFound, ValidationFailed
 
 
 @dataclass(frozen=True)
@@ -53,3 +56,15 @@ def recipient_resolve(address: str) -> RecipientResolution:
         accounts=[t.account for t in targets if t.account is not None],
         external=[t.external_address for t in targets if t.account is None],
     )
+
+
+def account_get_for_actor(*, actor: Actor, address: str) -> Account:
+    """The account at `address` when `actor` may see it; NotFound for unknown and hidden alike."""
+    try:
+        local_part, domain = split_address(address)
+    except ValidationFailed:
+        raise NotFound(f"No account {address}.") from None
+    found = accounts_visible_to(actor).filter(local_part=local_part, domain__name=domain).first()
+    if found is None:
+        raise NotFound(f"No account {address}.")
+    return found

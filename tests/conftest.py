@@ -46,8 +46,9 @@ def owner(db) -> User:
 
 @pytest.fixture
 def account(domain: Domain, owner: User) -> Account:
-    return services.account_create(domain=domain, local_part="alice", password="alice-pw-1",
-                                   acting_user=None, owner=owner)
+    return services.account_create(
+        domain=domain, local_part="alice", password="alice-pw-1", acting_user=None, owner=owner
+    )
 
 
 @dataclass(frozen=True)

@@ -23,15 +23,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.addresses import split_address
 from accounts.api.schema import errors, path_parameter
 from accounts.api.views.base import actor_of
-from accounts.models import Account
-from accounts.permissions import accounts_visible_to
+from accounts.selectors import account_get_for_actor
 from imapd.smtp import replies
 from imapd.smtp.delivery import Arrival, account_deliver
 from imapd.store import names
-from mailplatform.errors import LimitExceeded, NotFound, ValidationFailed
+from mailplatform.errors import LimitExceeded, ValidationFailed
 
 
 class RawMessageParser(BaseParser):
@@ -66,21 +64,6 @@ AppendResultSerializer = inline_serializer(
 )
 
 
-def _account(request: Request, address: str) -> Account:
-    try:
-        local_part, domain = split_address(address)
-    except ValidationFailed:
-        raise NotFound(f"No account {address}.") from None
-    found = (
-        accounts_visible_to(actor_of(request))
-        .filter(local_part=local_part, domain__name=domain)
-        .first()
-    )
-    if found is None:
-        raise NotFound(f"No account {address}.")
-    return found
-
-
 class MessageAppendView(APIView):
     parser_classes = [RawMessageParser, OctetStreamParser]
 
@@ -99,7 +82,7 @@ class MessageAppendView(APIView):
         responses={201: AppendResultSerializer, **errors(400, 401, 403, 404, 409, 503)},
     )
     def post(self, request: Request, address: str) -> Response:
-        account = _account(request, address)
+        account = account_get_for_actor(actor=actor_of(request), address=address)
         raw = request.data.get("message") if isinstance(request.data, Mapping) else None
         if not isinstance(raw, bytes) or not raw.strip(b"\r\n"):
             raise ValidationFailed(replies.EMPTY_MESSAGE.text, field="message")

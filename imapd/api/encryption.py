@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from accounts.api.schema import errors, path_parameter
 from accounts.api.views.base import actor_of
-from imapd.api.append import _account
+from accounts.selectors import account_get_for_actor
 from imapd.crypto.selectors import encryption_status
 from imapd.crypto.services import account_keys_rotate
 
@@ -37,7 +37,11 @@ class EncryptionView(APIView):
         responses={200: OpenApiTypes.OBJECT, **errors(401, 404)},
     )
     def get(self, request: Request, address: str) -> Response:
-        return Response(encryption_status(account=_account(request, address)).as_dict())
+        return Response(
+            encryption_status(
+                account=account_get_for_actor(actor=actor_of(request), address=address)
+            ).as_dict()
+        )
 
 
 class RotationView(APIView):
@@ -51,7 +55,8 @@ class RotationView(APIView):
     )
     def post(self, request: Request, address: str) -> Response:
         action = account_keys_rotate(
-            account=_account(request, address), acting_user=actor_of(request)
+            account=account_get_for_actor(actor=actor_of(request), address=address),
+            acting_user=actor_of(request),
         )
         return Response(
             {"pending_action": action.pk, "state": action.state, "result": action.result},

@@ -10,15 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from accounts.addresses import split_address
 from accounts.models import Account
-from accounts.permissions import accounts_visible_to
-from accounts.principals import Actor
 from imapd.imap.backend import quota_root_name
 from imapd.models import Mailbox, Subscription
 from imapd.store import names, quota, selectors
 from imapd.store.dto import QuotaResource
-from mailplatform.errors import NotFound, ValidationFailed
 
 
 @dataclass(frozen=True)
@@ -55,18 +51,6 @@ class QuotaReport:
     resources: tuple[QuotaResource, ...]
     usage_bytes: int
     limit_bytes: int | None
-
-
-def account_for_actor(*, actor: Actor, address: str) -> Account:
-    """The account at `address` when `actor` may see it; NotFound for unknown and hidden alike."""
-    try:
-        local_part, domain = split_address(address)
-    except ValidationFailed:
-        raise NotFound(f"No account {address}.") from None
-    found = accounts_visible_to(actor).filter(local_part=local_part, domain__name=domain).first()
-    if found is None:
-        raise NotFound(f"No account {address}.")
-    return found
 
 
 def _folder(mailbox: Mailbox, *, has_children: bool, subscribed: bool) -> Folder:

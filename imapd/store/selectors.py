@@ -217,9 +217,7 @@ def messages_fetch(
     return rows
 
 
-def message_summary(
-    *, mailbox_id: int, uid: int, keyring: Keyring | None = None
-) -> MessageSummary:
+def message_summary(*, mailbox_id: int, uid: int, keyring: Keyring | None = None) -> MessageSummary:
     """Everything `imapd.mime.analyze` said about one message."""
     row = (
         Message.objects.filter(mailbox_id=mailbox_id, uid=uid)

@@ -35,7 +35,6 @@ needs_doveadm = pytest.mark.skipif(
 )
 
 
-
 @pytest.fixture(autouse=True)
 def _production_default_scheme(settings: Any) -> None:
     """These tests are about the real default (the suite's settings use a faster one)."""

@@ -41,9 +41,10 @@ def test_dockerfile_builds_from_the_pinned_requirements():
     assert "USER mail" in text
 
 
-def test_runplatform_starts_web_worker_and_beat():
+def test_runplatform_starts_web_worker_beat_and_the_mail_daemon():
     processes = platform_processes()
-    assert {"web", "worker", "beat"} <= set(processes)
+    assert set(processes) == {"web", "worker", "beat", "imapd"}
+    assert processes["imapd"].endswith("runimapd")
     assert "gunicorn" in processes["web"]
     assert " worker " in processes["worker"]
     assert " beat " in processes["beat"]

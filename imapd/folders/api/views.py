@@ -26,6 +26,7 @@ from accounts import services as account_services
 from accounts.api.schema import errors, path_parameter
 from accounts.api.views.base import actor_of, parse, query_flag
 from accounts.models import Account
+from accounts.selectors import account_get_for_actor
 from imapd.folders import selectors
 from imapd.folders.api.serializers import (
     FolderCreateSerializer,
@@ -60,7 +61,7 @@ class AccountScopedView(APIView):
     parser_classes = [JSONParser]
 
     def account(self, request: Request, address: str) -> Account:
-        return selectors.account_for_actor(actor=actor_of(request), address=address)
+        return account_get_for_actor(actor=actor_of(request), address=address)
 
 
 class FolderListView(AccountScopedView):

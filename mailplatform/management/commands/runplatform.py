@@ -12,7 +12,6 @@ import sys
 from typing import Any
 
 from django.conf import settings
-from django.core.management import get_commands
 from django.core.management.base import BaseCommand
 from honcho.manager import Manager
 from honcho.printer import Printer
@@ -21,17 +20,16 @@ from honcho.printer import Printer
 def platform_processes() -> dict[str, str]:
     python = shlex.quote(sys.executable)
     manage = shlex.quote(str(settings.BASE_DIR / "manage.py"))
-    processes = {
+    return {
         "web": f"{python} -m gunicorn mailplatform.wsgi --bind {shlex.quote(settings.WEB_BIND)} "
-        f"--workers {settings.WEB_WORKERS} --access-logfile - --graceful-timeout 5 --no-control-socket",
+        f"--workers {settings.WEB_WORKERS} --access-logfile - --graceful-timeout 5 "
+        "--no-control-socket",
         "worker": f"{python} -m celery -A mailplatform worker --loglevel INFO "
         f"--concurrency {settings.WORKER_CONCURRENCY} --hostname worker@%h",
         "beat": f"{python} -m celery -A mailplatform beat --loglevel INFO "
         f"--schedule {shlex.quote(settings.CELERY_BEAT_SCHEDULE_FILENAME)}",
+        "imapd": f"{python} {manage} runimapd",
     }
-    if "runimapd" in get_commands():
-        processes["imapd"] = f"{python} {manage} runimapd"
-    return processes
 
 
 class Command(BaseCommand):

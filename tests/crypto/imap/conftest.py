@@ -6,6 +6,5 @@ from tests.imapd.server.conftest import (  # noqa: F401 (fixtures used by name)
     _isolated,
     daemon,
     imap_db,
-    migrated_sqlite_file,
     socket_dir,
 )
