@@ -404,7 +404,16 @@ class AccountAdmin(DomainScopedAdmin):
         ),
         (
             "Limits and ownership",
-            {"fields": ("quota_bytes", "expires_at", "owner", "roles", "params")},
+            {
+                "fields": (
+                    "quota_bytes",
+                    "quota_messages",
+                    "expires_at",
+                    "owner",
+                    "roles",
+                    "params",
+                )
+            },
         ),
         ("History", {"fields": ACCOUNT_HISTORY_FIELDS}),
     )

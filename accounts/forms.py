@@ -125,7 +125,15 @@ class AccountCreationForm(PasswordFields, RoleFieldMixin, forms.ModelForm):
 class AccountChangeForm(RoleFieldMixin, forms.ModelForm):
     class Meta:
         model = Account
-        fields = ["is_active", "quota_bytes", "expires_at", "owner", "roles", "params"]
+        fields = [
+            "is_active",
+            "quota_bytes",
+            "quota_messages",
+            "expires_at",
+            "owner",
+            "roles",
+            "params",
+        ]
 
 
 class DomainForm(forms.ModelForm):

@@ -80,6 +80,9 @@ class Account(models.Model):
     quota_bytes = models.PositiveBigIntegerField(
         null=True, blank=True, help_text="Storage limit in bytes; empty for no limit."
     )
+    quota_messages = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Limit on the number of messages; empty for no limit."
+    )
     expires_at = models.DateTimeField(null=True, blank=True)
     # Set while a deletion waits out its grace period: the account is refused everywhere.
     deletion_pending_since = models.DateTimeField(null=True, blank=True)

@@ -174,10 +174,10 @@ def _validate_password(password: str) -> str:
     return password
 
 
-def _validate_quota(quota_bytes: int | None) -> int | None:
-    if quota_bytes is not None and quota_bytes < 0:
-        raise ValidationFailed("A quota cannot be negative.", field="quota_bytes")
-    return quota_bytes
+def _validate_quota(limit: int | None, field: str = "quota_bytes") -> int | None:
+    if limit is not None and limit < 0:
+        raise ValidationFailed("A quota cannot be negative.", field=field)
+    return limit
 
 
 def _default_quota(domain: Domain) -> int | None:
@@ -197,6 +197,7 @@ def account_create(
     password: str | None,
     acting_user: Actor,
     quota_bytes: Maybe[int | None] = UNSET,
+    quota_messages: int | None = None,
     expires_at: datetime | None = None,
     roles: Iterable[str] = (),
     params: Mapping[str, Any] | None = None,
@@ -244,6 +245,7 @@ def account_create(
         quota_bytes=_default_quota(domain)
         if quota_bytes is UNSET
         else _validate_quota(quota_bytes),
+        quota_messages=_validate_quota(quota_messages, "quota_messages"),
         expires_at=expires_at,
         roles=role_list,
         params=_validate_params(params or {}),
@@ -279,6 +281,7 @@ def account_update(
     acting_user: Actor,
     is_active: Maybe[bool] = UNSET,
     quota_bytes: Maybe[int | None] = UNSET,
+    quota_messages: Maybe[int | None] = UNSET,
     expires_at: Maybe[datetime | None] = UNSET,
     roles: Maybe[Iterable[str]] = UNSET,
     params: Maybe[Mapping[str, Any]] = UNSET,
@@ -291,6 +294,9 @@ def account_update(
         account,
         is_active=is_active,
         quota_bytes=quota_bytes if quota_bytes is UNSET else _validate_quota(quota_bytes),
+        quota_messages=quota_messages
+        if quota_messages is UNSET
+        else _validate_quota(quota_messages, "quota_messages"),
         expires_at=expires_at,
         roles=roles if roles is UNSET else _validate_roles(roles),
         params=params if params is UNSET else _validate_params(params),

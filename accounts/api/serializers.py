@@ -126,6 +126,7 @@ class AccountSerializer(serializers.ModelSerializer[Account]):
             "is_active",
             "has_password",
             "quota_bytes",
+            "quota_messages",
             "expires_at",
             "deletion_pending_since",
             "roles",
@@ -147,6 +148,13 @@ class AccountUpdateSerializer(serializers.Serializer[Any]):
 
     is_active = serializers.BooleanField()
     quota_bytes = _bytes(help_text="Storage limit in bytes; null for no limit.")
+    quota_messages = serializers.IntegerField(
+        min_value=0,
+        max_value=2**31 - 1,
+        allow_null=True,
+        required=False,
+        help_text="Limit on the number of messages; null for no limit.",
+    )
     expires_at = serializers.DateTimeField(allow_null=True)
     roles = serializers.ListField(child=serializers.CharField(), help_text='e.g. ["admin"]')
     params = serializers.DictField(child=serializers.CharField())

@@ -317,17 +317,24 @@ def _quota_of_mailbox(account: AccountRef, name: str) -> QuotaRoot:
 
 @_writes
 def _set_quota(account: AccountRef, root: str, limits: tuple[tuple[str, int], ...]) -> QuotaRoot:
-    """RFC 9208 SETQUOTA: administrators only; STORAGE is in units of 1024 octets."""
+    """RFC 9208 SETQUOTA: administrators only; STORAGE is in units of 1024 octets, MESSAGE in
+    messages. The listed limits replace the root's limits: an unlisted resource has none."""
     if not account.is_admin:
         raise NotPermitted("Only administrators may change quotas.", code="NOPERM")
     target = _quota_target(account, root)
-    storage: int | None = None
+    new: dict[str, int | None] = {"STORAGE": None, "MESSAGE": None}
     for resource, limit in limits:
-        if resource != "STORAGE":
+        if resource not in new:
             raise ValidationFailed(f"The {resource} limit cannot be set.", code="CANNOT")
-        storage = limit * 1024
+        new[resource] = limit
+    storage = new["STORAGE"]
     actor = AccountPrincipal(account=account_get(address=account.address))
-    account_update(account=target, acting_user=actor, quota_bytes=storage)
+    account_update(
+        account=target,
+        acting_user=actor,
+        quota_bytes=None if storage is None else storage * 1024,
+        quota_messages=new["MESSAGE"],
+    )
     return _quota(account, root)
 
 

@@ -2,8 +2,7 @@
 
 Before login only what can be used then is listed: STARTTLS on a plain connection, the SASL
 mechanisms the connection may use, LOGINDISABLED where plaintext passwords are refused
-(RFC 3501 6.2.3). After login, every extension the session implements. QUOTA=RES-MESSAGE is not
-announced: the store counts messages but has no limit for them to enforce or set.
+(RFC 3501 6.2.3). After login, every extension the session implements.
 """
 
 from __future__ import annotations
@@ -34,6 +33,7 @@ _AUTHENTICATED = (
     "OBJECTID",
     "QUOTA",
     "QUOTA=RES-STORAGE",
+    "QUOTA=RES-MESSAGE",
     "QUOTASET",
 )
 

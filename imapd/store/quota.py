@@ -2,8 +2,8 @@
 
 STORAGE counts the RFC822.SIZE of every message (a copy counts again, as clients expect), in
 units of 1024 octets, limited by `Account.quota_bytes` (None: no limit). MESSAGE counts
-messages and has no limit yet. Callers that add messages hold the account's `AccountStore`
-row lock, so concurrent deliveries cannot overshoot together.
+messages, limited by `Account.quota_messages`. Callers that add messages hold the account's
+`AccountStore` row lock, so concurrent deliveries cannot overshoot together.
 """
 
 from __future__ import annotations
@@ -28,17 +28,25 @@ def account_usage(*, account_id: int) -> tuple[int, int]:
     return int(totals["size"] or 0), int(totals["messages"] or 0)
 
 
-def quota_check(*, account_id: int, add_bytes: int) -> None:
-    """Refuse with OVERQUOTA when adding this much would exceed the account's current limit."""
-    if add_bytes <= 0:
+def quota_check(*, account_id: int, add_bytes: int, add_messages: int = 0) -> None:
+    """Refuse with OVERQUOTA when adding this much would exceed one of the account's limits."""
+    if add_bytes <= 0 and add_messages <= 0:
         return
-    limit = Account.objects.filter(pk=account_id).values_list("quota_bytes", flat=True).get()
-    if limit is None:
+    limit_bytes, limit_messages = (
+        Account.objects.filter(pk=account_id).values_list("quota_bytes", "quota_messages").get()
+    )
+    if limit_bytes is None and limit_messages is None:
         return
-    used, _ = account_usage(account_id=account_id)
-    if used + add_bytes > limit:
+    used, messages = account_usage(account_id=account_id)
+    if limit_bytes is not None and used + add_bytes > limit_bytes:
         raise LimitExceeded(
-            f"Quota exceeded: {used + add_bytes} bytes of {limit} allowed.", code="OVERQUOTA"
+            f"Quota exceeded: {used + add_bytes} bytes of {limit_bytes} allowed.",
+            code="OVERQUOTA",
+        )
+    if limit_messages is not None and messages + add_messages > limit_messages:
+        raise LimitExceeded(
+            f"Quota exceeded: {messages + add_messages} messages of {limit_messages} allowed.",
+            code="OVERQUOTA",
         )
 
 
@@ -53,6 +61,6 @@ def quota_root(*, account: Account) -> QuotaRoot:
                 usage=(used + 1023) // 1024,
                 limit=None if limit is None else limit // 1024,
             ),
-            QuotaResource(name="MESSAGE", usage=messages, limit=None),
+            QuotaResource(name="MESSAGE", usage=messages, limit=account.quota_messages),
         ),
     )

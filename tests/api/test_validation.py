@@ -21,6 +21,7 @@ from tests.api.helpers import assert_error
         ({"address": "x@example.org", "quota_bytes": -1}, "quota_bytes"),
         ({"address": "x@example.org", "quota_bytes": "lots"}, "quota_bytes"),
         ({"address": "x@example.org", "quota_bytes": 2**64}, "quota_bytes"),
+        ({"address": "x@example.org", "quota_messages": -1}, "quota_messages"),
         ({"address": "x@example.org", "roles": ["wizard"]}, "roles"),
         ({"address": "x@example.org", "owner": "nobody-here"}, "owner"),
         ({"address": "x@example.org", "password": "pw-123456", "scheme": "ROT13"}, "scheme"),
@@ -44,6 +45,19 @@ def test_negative_quota_on_update_is_400(root_api: APIClient, account: Account) 
     account.refresh_from_db()
     assert account.quota_bytes is not None
     assert account.quota_bytes >= 0
+
+
+def test_message_quota_is_set_and_cleared_by_patch(root_api: APIClient, account: Account) -> None:
+    response = root_api.patch(
+        "/api/v1/accounts/alice@example.org", {"quota_messages": 500}, format="json"
+    )
+    assert response.status_code == 200
+    assert response.json()["quota_messages"] == 500
+    account.refresh_from_db()
+    assert account.quota_messages == 500
+    root_api.patch("/api/v1/accounts/alice@example.org", {"quota_messages": None}, format="json")
+    account.refresh_from_db()
+    assert account.quota_messages is None
 
 
 def test_unknown_role_on_update_is_400(root_api: APIClient, account: Account) -> None:

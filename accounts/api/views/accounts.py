@@ -75,7 +75,15 @@ class AccountViewSet(ScopedViewSet[Account]):
         domain = visible_domain(actor, values.pop("domain"))
         options: dict[str, Any] = {
             k: values[k]
-            for k in ("quota_bytes", "expires_at", "roles", "params", "is_active", "scheme")
+            for k in (
+                "quota_bytes",
+                "quota_messages",
+                "expires_at",
+                "roles",
+                "params",
+                "is_active",
+                "scheme",
+            )
             if k in values
         }
         if "owner" in values:

@@ -104,7 +104,11 @@ def messages_import(*, mailbox: Mailbox, stored: Sequence[StoredMessage]) -> App
     store = lock_store(mailbox.account_id)
     target = lock_mailbox(mailbox.pk)
     require_selectable(target)
-    quota_check(account_id=target.account_id, add_bytes=sum(s.fields.size for s in stored))
+    quota_check(
+        account_id=target.account_id,
+        add_bytes=sum(s.fields.size for s in stored),
+        add_messages=len(stored),
+    )
     registry = register_keywords(store, (kw for p in parsed for kw in p.keywords))
     # With the store row locked, the account's current key pair cannot change under us.
     seals = sealing.seals_under_lock(target.account_id, [s.seal for s in stored])
@@ -230,7 +234,9 @@ def _copy_into(
     if not rows:
         return [], []
     if quota:
-        quota_check(account_id=dest.account_id, add_bytes=sum(r[4] for r in rows))
+        quota_check(
+            account_id=dest.account_id, add_bytes=sum(r[4] for r in rows), add_messages=len(rows)
+        )
     dest_uids = _insert_messages(dest, [r[1:] for r in rows])
     return [r[0] for r in rows], dest_uids
 

@@ -96,9 +96,8 @@ def test_admin_sets_quota_and_appends_beyond_it_are_refused(daemon, alice, bob):
     lines = admin.command(b"s", b'SETQUOTA "user/alice@example.org" (STORAGE 1)')
     assert lines[0] == b"* QUOTA user/alice@example.org (STORAGE 0 1)\r\n"
     assert lines[-1].startswith(b"s OK")
-    assert admin.command(b"m", b'SETQUOTA "user/alice@example.org" (MESSAGE 5)')[-1].startswith(
-        b"m NO"
-    )
+    assert admin.command(b"x", b'SETQUOTA "user/alice@example.org" (FOO 5)')[-1].startswith(b"x NO")
+    admin.command(b"s2", b'SETQUOTA "user/alice@example.org" (STORAGE 1)')
     assert admin.command(b"n", b'GETQUOTA "user/nobody@example.org"')[-1].startswith(
         b"n NO [NONEXISTENT]"
     )
@@ -109,6 +108,30 @@ def test_admin_sets_quota_and_appends_beyond_it_are_refused(daemon, alice, bob):
     )
     admin.command(b"r", b'SETQUOTA "user/alice@example.org" ()')
     assert wire.command(b"a2", b"APPEND INBOX {%d+}\r\n" % len(raw) + raw)[-1].startswith(b"a2 OK")
+
+
+def test_message_quota_limits_the_number_of_messages(daemon, alice, bob):
+    account_services.account_update(account=bob, acting_user=None, roles=["admin"])
+    admin = _session(daemon, "bob@example.org", OTHER_PASSWORD)
+    lines = admin.command(b"s", b'SETQUOTA "user/alice@example.org" (STORAGE 1024 MESSAGE 2)')
+    assert lines[0] == b"* QUOTA user/alice@example.org (STORAGE 0 1024 MESSAGE 0 2)\r\n"
+    wire = _session(daemon, "alice@example.org", PASSWORD)
+    assert b"QUOTA=RES-MESSAGE" in wire.command(b"c", b"CAPABILITY")[0]
+    raw = message("small")
+    for n in range(2):
+        tag = b"a%d" % n
+        assert wire.command(tag, b"APPEND INBOX {%d+}\r\n" % len(raw) + raw)[-1].startswith(
+            tag + b" OK"
+        )
+    assert wire.command(b"a3", b"APPEND INBOX {%d+}\r\n" % len(raw) + raw)[-1].startswith(
+        b"a3 NO [OVERQUOTA]"
+    )
+    wire.command(b"sel", b"SELECT INBOX")
+    assert wire.command(b"c1", b"COPY 1 Archive")[-1].startswith(b"c1 NO [OVERQUOTA]")
+    lines = wire.command(b"q", b"GETQUOTAROOT INBOX")
+    assert re.match(
+        rb"\* QUOTA user/alice@example.org \(STORAGE \d+ 1024 MESSAGE 2 2\)\r\n", lines[1]
+    )
 
 
 def test_myrights_answers_for_own_mailboxes_and_acl_changes_are_refused(daemon, alice):

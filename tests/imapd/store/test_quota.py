@@ -77,3 +77,19 @@ def test_quota_root_reports_storage_in_kilobytes_and_message_count(account, inbo
         QuotaResource(name="STORAGE", usage=3, limit=10),
         QuotaResource(name="MESSAGE", usage=2, limit=None),
     )
+
+
+def test_message_limit_counts_messages_across_mailboxes_and_appends(account, inbox):
+    set_quota(account, None)
+    account.quota_messages = 3
+    account.save(update_fields=["quota_messages"])
+    sent = Mailbox.objects.get(account=account, name="Sent")
+    services.messages_append(mailbox=sent, items=sized(2, 100))
+    with pytest.raises(LimitExceeded) as caught:
+        services.messages_append(mailbox=inbox, items=sized(2, 100))  # one too many, all refused
+    assert caught.value.code == "OVERQUOTA"
+    assert Message.objects.filter(mailbox=inbox).count() == 0
+    services.messages_append(mailbox=inbox, items=sized(1, 100))
+    assert quota.quota_root(account=account).resources[1] == QuotaResource(
+        name="MESSAGE", usage=3, limit=3
+    )
