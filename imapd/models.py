@@ -86,6 +86,27 @@ class Mailbox(models.Model):
         return self.name
 
 
+class MailboxAcl(models.Model):
+    """One RFC 4314 access control entry: the rights `identifier` holds on another account's
+    mailbox. The identifier is an address or `anyone`; a leading `-` makes the rights negative
+    (taken away). The owner's own rights are implicit and never stored."""
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="acl_entries")
+    identifier = models.CharField(max_length=321)
+    rights = models.CharField(max_length=32)
+
+    class Meta:
+        ordering = ["mailbox_id", "identifier"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mailbox", "identifier"], name="mailbox_acl_identifier_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.identifier} {self.rights}"
+
+
 class Subscription(models.Model):
     """A subscribed name; RFC 3501 lets it name a mailbox that does not (or no longer) exist."""
 

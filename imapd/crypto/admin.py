@@ -22,7 +22,7 @@ from mailplatform.errors import ServiceError
 
 @admin.register(AccountEncryption)
 class AccountEncryptionAdmin(ServiceAdmin):
-    list_display = ("account", "state", "key_pairs", "in_clear", "rotation", "reset")
+    list_display = ("account", "state", "summary")
     list_filter = ("state",)
     search_fields = ("account__local_part", "account__domain__name")
     list_select_related = ("account__domain",)
@@ -37,24 +37,19 @@ class AccountEncryptionAdmin(ServiceAdmin):
             return queryset
         return queryset.filter(account__domain__in=domains_managed_by(user))
 
-    @admin.display(description="key pairs")
-    def key_pairs(self, obj: AccountEncryption) -> str:
+    @admin.display(description="keys and mail")
+    def summary(self, obj: AccountEncryption) -> str:
         status = encryption_status(account=obj.account)
-        return ", ".join(f"{p.state}: {p.contents} messages" for p in status.key_pairs) or "-"
-
-    @admin.display(description="in clear")
-    def in_clear(self, obj: AccountEncryption) -> int:
-        return encryption_status(account=obj.account).contents_in_clear
-
-    @admin.display(description="rotation")
-    def rotation(self, obj: AccountEncryption) -> str:
-        return encryption_status(account=obj.account).rotation or "-"
-
-    @admin.display(description="password reset")
-    def reset(self, obj: AccountEncryption) -> str:
-        if encryption_status(account=obj.account).password_reset_loses_mail:
-            return "loses the mail (no recovery key)"
-        return "recoverable"
+        pairs = (
+            ", ".join(f"{p.state}: {p.contents} messages" for p in status.key_pairs) or "no keys"
+        )
+        reset = (
+            "a password reset loses the mail (no recovery key)"
+            if status.password_reset_loses_mail
+            else "a password reset is recoverable"
+        )
+        parts = [pairs, f"{status.contents_in_clear} in clear", status.rotation, reset]
+        return "; ".join(part for part in parts if part)
 
     @admin.action(description="Order a key rotation (done at the next login)")
     def rotate(self, request: HttpRequest, queryset: QuerySet[AccountEncryption]) -> None:

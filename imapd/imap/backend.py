@@ -25,10 +25,11 @@ from accounts.models import Account
 from accounts.principals import AccountPrincipal
 from accounts.services import account_get, account_update
 from imapd.crypto.keyring import Keyring
+from imapd.imap import admin_namespace
 from imapd.imap.auth import AccountRef
 from imapd.models import Mailbox
 from imapd.orm_pool import run_orm
-from imapd.store import quota, search, selectors, services
+from imapd.store import acl, quota, search, selectors, services
 from imapd.store.dto import (
     AppendItem,
     AppendResult,
@@ -43,6 +44,7 @@ from imapd.store.dto import (
     UidSet,
 )
 from imapd.store.flags import parse_flags
+from imapd.store.services import acl as acl_services
 from mailplatform.errors import NotFound, NotPermitted, ValidationFailed
 
 T = TypeVar("T")
@@ -59,6 +61,8 @@ class SelectData:
     # UIDs in [recent_first, recent_end) are \Recent to this session.
     recent_first: int
     recent_end: int
+    # The session's rights on it (RFC 4314): all of them on its own account's mailboxes.
+    rights: str = acl.ALL_RIGHTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,12 +153,20 @@ def _writes(fn: Callable[P, T]) -> Callable[P, T]:
     return run
 
 
+async def run_writing(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    """`run_orm` for work that writes outside a Backend method (encryption at rest's key
+    maintenance): queued with the daemon's other writers, as above."""
+    return await run_orm(_writes(fn), *args, **kwargs)
+
+
 # -- functions run in the ORM pool ---------------------------------------------------------
 
 
-def _select(account_id: int, name: str, claim: bool) -> SelectData:
-    account = _account(account_id)
-    mailbox = selectors.mailbox_get_for_account(account=account, name=name)
+def _select(me: AccountRef, wire_name: str, claim: bool) -> SelectData:
+    target = admin_namespace.resolve(me, wire_name)
+    target.require("r")
+    account = _account(target.account_id)
+    mailbox = selectors.mailbox_get_for_account(account=account, name=target.name)
     if mailbox.noselect:
         raise ValidationFailed(f"{mailbox.name} cannot be selected.", code="CANNOT")
     first, end = mailbox.first_recent_uid, mailbox.uidnext
@@ -166,7 +178,9 @@ def _select(account_id: int, name: str, claim: bool) -> SelectData:
     # The snapshot is read outside the claim's (write) transaction: it may see more than the
     # claim did, which the session's first refresh reconciles.
     snapshot = selectors.mailbox_snapshot(account=account, mailbox_id=mailbox.pk)
-    return SelectData(snapshot.status, snapshot.index, snapshot.keyword_names, first, end)
+    return SelectData(
+        snapshot.status, snapshot.index, snapshot.keyword_names, first, end, target.rights
+    )
 
 
 def _refresh(
@@ -196,15 +210,34 @@ def _refresh(
     return RefreshData(False, status.highest_modseq, changed, expunged, names, recent)
 
 
+def _require(rights: str, wanted: str) -> None:
+    if any(right not in rights for right in wanted):
+        raise NotPermitted("Permission denied.", code="NOPERM")
+
+
+def _flag_rights(flags: tuple[str, ...], mode: str) -> str:
+    """RFC 4314 4: \\Seen needs `s`, \\Deleted `t`, any other flag `w`; replacing all flags
+    touches every kind."""
+    if mode == "replace":
+        return "stw"
+    wanted = ""
+    for flag in flags:
+        lowered = flag.lower()
+        wanted += "s" if lowered == "\\seen" else "t" if lowered == "\\deleted" else "w"
+    return wanted
+
+
 @_writes
 def _store(
     account_id: int,
+    rights: str,
     mailbox_id: int,
     uids: UidSet,
     mode: str,
     flags: tuple[str, ...],
     unchangedsince: int | None,
 ) -> StoreOutcome:
+    _require(rights, _flag_rights(flags, mode))
     mailbox = selectors.mailbox_get_by_id(account=_account(account_id), mailbox_id=mailbox_id)
     result = services.flags_store(
         mailbox=mailbox,
@@ -220,8 +253,10 @@ def _store(
 
 
 @_writes
-def _append(account_id: int, name: str, items: Sequence[AppendItem]) -> AppendResult:
-    mailbox = _target(account_id, name)
+def _append(me: AccountRef, name: str, items: Sequence[AppendItem]) -> AppendResult:
+    target = admin_namespace.resolve(me, name)
+    target.require("i")
+    mailbox = _target(target.account_id, target.name)
     return services.messages_append(mailbox=mailbox, items=items)
 
 
@@ -234,50 +269,93 @@ def _target(account_id: int, name: str) -> Mailbox:
 
 
 @_writes
-def _copy(account_id: int, source_id: int, uids: UidSet, dest: str, move: bool) -> CopyResult:
-    account = _account(account_id)
-    source = selectors.mailbox_get_by_id(account=account, mailbox_id=source_id)
-    target = _target(account_id, dest)
+def _copy(
+    me: AccountRef,
+    owner_id: int,
+    rights: str,
+    source_id: int,
+    uids: UidSet,
+    dest: str,
+    move: bool,
+) -> CopyResult:
+    if move:
+        # MOVE expunges from the source (RFC 6851 3.3).
+        _require(rights, "te")
+    source = selectors.mailbox_get_by_id(account=_account(owner_id), mailbox_id=source_id)
+    where = admin_namespace.resolve(me, dest)
+    where.require("i")
+    target = _target(where.account_id, where.name)
     if move:
         return services.messages_move(source=source, uids=uids, dest=target)
     return services.messages_copy(source=source, uids=uids, dest=target)
 
 
 @_writes
-def _expunge(account_id: int, mailbox_id: int, uids: UidSet | None) -> list[int]:
+def _expunge(account_id: int, rights: str, mailbox_id: int, uids: UidSet | None) -> list[int]:
+    _require(rights, "e")
     mailbox = selectors.mailbox_get_by_id(account=_account(account_id), mailbox_id=mailbox_id)
     return services.messages_expunge(mailbox=mailbox, uids=uids)
 
 
 @_writes
-def _create(account_id: int, name: str, special_use: str | None) -> str:
+def _create(me: AccountRef, name: str, special_use: str | None) -> str:
+    if admin_namespace.account_provision(me, name):
+        target = admin_namespace.resolve(me, name)
+        return selectors.mailbox_status(
+            account=_account(target.account_id), name=target.name
+        ).object_id
+    target = admin_namespace.resolve(me, name)
+    admin_namespace.parent_of(me, target).require("k")
     mailbox = services.mailbox_create(
-        account=_account(account_id), name=name, special_use=special_use
+        account=_account(target.account_id), name=target.name, special_use=special_use
     )
     return mailbox.object_id
 
 
 @_writes
-def _delete(account_id: int, name: str) -> None:
-    mailbox = selectors.mailbox_get_for_account(account=_account(account_id), name=name)
+def _delete(me: AccountRef, name: str) -> None:
+    if admin_namespace.account_remove(me, name):
+        return
+    target = admin_namespace.resolve(me, name)
+    target.require("x")
+    mailbox = selectors.mailbox_get_for_account(
+        account=_account(target.account_id), name=target.name
+    )
     services.mailbox_delete(mailbox=mailbox)
 
 
 @_writes
-def _rename(account_id: int, name: str, new_name: str) -> None:
-    mailbox = selectors.mailbox_get_for_account(account=_account(account_id), name=name)
-    services.mailbox_rename(mailbox=mailbox, new_name=new_name)
+def _rename(me: AccountRef, name: str, new_name: str) -> None:
+    source, dest = admin_namespace.same_owner(me, name, new_name)
+    mailbox = selectors.mailbox_get_for_account(
+        account=_account(source.account_id), name=source.name
+    )
+    services.mailbox_rename(mailbox=mailbox, new_name=dest.name)
 
 
-def _list(account_id: int) -> tuple[list[MailboxEntry], list[str]]:
-    account = _account(account_id)
-    return selectors.mailboxes_list(account=account), selectors.subscriptions_list(account=account)
+def _list(me: AccountRef) -> tuple[list[MailboxEntry], list[str]]:
+    account = _account(me.id)
+    subscriptions = selectors.subscriptions_list(account=account)
+    entries = selectors.mailboxes_list(account=account)
+    entries += admin_namespace.other_entries(me, set(subscriptions))
+    return entries, subscriptions
 
 
-def _statuses(account_id: int, mailbox_ids: Iterable[int]) -> dict[int, MailboxStatus]:
-    account = _account(account_id)
+def _status(me: AccountRef, name: str) -> MailboxStatus:
+    target = admin_namespace.resolve(me, name)
+    target.require("r")
+    return selectors.mailbox_status(account=_account(target.account_id), name=target.name)
+
+
+def _statuses(me: AccountRef, mailbox_ids: Iterable[int]) -> dict[int, MailboxStatus]:
+    wanted = list(mailbox_ids)
+    # An admin's LIST shows every account's mailboxes (admin_namespace); others only their own.
+    owners: dict[int, int] = {}
+    if me.is_admin:
+        owners = dict(Mailbox.objects.filter(pk__in=wanted).values_list("pk", "account_id"))
     found: dict[int, MailboxStatus] = {}
-    for mailbox_id in mailbox_ids:
+    for mailbox_id in wanted:
+        account = _account(owners.get(mailbox_id, me.id))
         try:
             found[mailbox_id] = selectors.mailbox_status_by_id(
                 account=account, mailbox_id=mailbox_id
@@ -311,8 +389,10 @@ def _quota(account: AccountRef, root: str) -> QuotaRoot:
 
 
 def _quota_of_mailbox(account: AccountRef, name: str) -> QuotaRoot:
-    selectors.mailbox_get_for_account(account=_account(account.id), name=name)
-    return _quota(account, quota_root_name(account.address))
+    target = admin_namespace.resolve(account, name)
+    target.require("l")
+    selectors.mailbox_get_for_account(account=_account(target.account_id), name=target.name)
+    return _quota(account, quota_root_name(target.address))
 
 
 @_writes
@@ -338,17 +418,70 @@ def _set_quota(account: AccountRef, root: str, limits: tuple[tuple[str, int], ..
     return _quota(account, root)
 
 
+def _acl_mailbox(me: AccountRef, name: str, rights: str) -> tuple[Mailbox, admin_namespace.Target]:
+    """The mailbox an ACL command names, once `me` holds one of `rights` on it."""
+    target = admin_namespace.resolve(me, name)
+    if not any(right in target.rights for right in rights):
+        target.require(rights[:1])
+    mailbox = selectors.mailbox_get_for_account(
+        account=_account(target.account_id), name=target.name
+    )
+    return mailbox, target
+
+
+def _get_acl(me: AccountRef, name: str) -> list[tuple[str, str]]:
+    """RFC 4314 3.3 (needs `a`): the owner's implicit entry first, then the stored ones."""
+    mailbox, target = _acl_mailbox(me, name, "a")
+    return acl.acl_entries(mailbox=mailbox, owner_address=target.address)
+
+
+@_writes
+def _set_acl(me: AccountRef, name: str, identifier: str, rights: str, mode: str) -> None:
+    mailbox, _ = _acl_mailbox(me, name, "a")
+    acl_services.acl_set(mailbox=mailbox, identifier=identifier, rights=rights, mode=mode)
+
+
+@_writes
+def _delete_acl(me: AccountRef, name: str, identifier: str) -> None:
+    mailbox, _ = _acl_mailbox(me, name, "a")
+    acl_services.acl_delete(mailbox=mailbox, identifier=identifier)
+
+
+def _list_rights(me: AccountRef, name: str, identifier: str) -> tuple[str, tuple[str, ...]]:
+    """RFC 4314 3.7: (always granted, grantable one by one); the owner holds everything."""
+    _, target = _acl_mailbox(me, name, "lrikxa")
+    if identifier.removeprefix(acl.NEGATIVE).lower() == target.address.lower():
+        return acl.rights_display(acl.ALL_RIGHTS), ()
+    return "", (*acl.ALL_RIGHTS, *acl.OBSOLETE)
+
+
+def _my_rights(me: AccountRef, name: str) -> str:
+    """RFC 4314 3.5: any right lets one ask."""
+    _, target = _acl_mailbox(me, name, acl.ALL_RIGHTS)
+    return acl.rights_display(target.rights)
+
+
 # -- the interface the session uses --------------------------------------------------------
 
 
 class Backend:
     """Store operations for one logged-in account."""
 
-    __slots__ = ("account", "keyring")
+    __slots__ = ("_owners", "account", "keyring")
 
     def __init__(self, account: AccountRef, keyring: Keyring | None = None) -> None:
         self.account = account
         self.keyring = keyring
+        # Other accounts' mailboxes this session selected (admin_namespace):
+        # id -> (owner's id, the session's rights on it).
+        self._owners: dict[int, tuple[int, str]] = {}
+
+    def _owner_of(self, mailbox_id: int) -> int:
+        return self._owners.get(mailbox_id, (self.account.id, ""))[0]
+
+    def rights_on(self, mailbox_id: int) -> str:
+        """The session's rights on a mailbox it selected."""
+        return self._owners.get(mailbox_id, (0, acl.ALL_RIGHTS))[1]
 
     def forget_keys(self) -> None:
         """The session ended: drop the unlocked keys from memory."""
@@ -361,30 +494,33 @@ class Backend:
         return self.account.id
 
     async def select(self, name: str, *, claim_recent: bool) -> SelectData:
-        return await run_orm(_select, self.account_id, name, claim_recent)
+        data = await run_orm(_select, self.account, name, claim_recent)
+        if data.status.account_id != self.account_id:
+            self._owners[data.status.id] = (data.status.account_id, data.rights)
+        return data
 
     async def refresh(
         self, mailbox_id: int, *, since: int, claim_recent: bool, keyword_count: int
     ) -> RefreshData:
         return await run_orm(
-            _refresh, self.account_id, mailbox_id, since, claim_recent, keyword_count
+            _refresh, self._owner_of(mailbox_id), mailbox_id, since, claim_recent, keyword_count
         )
 
     async def status(self, name: str) -> MailboxStatus:
-        return await run_orm(selectors.mailbox_status, account=_account(self.account_id), name=name)
+        return await run_orm(_status, self.account, name)
 
     async def statuses(self, mailbox_ids: Iterable[int]) -> dict[int, MailboxStatus]:
-        return await run_orm(_statuses, self.account_id, list(mailbox_ids))
+        return await run_orm(_statuses, self.account, list(mailbox_ids))
 
     async def create(self, name: str, special_use: str | None) -> str:
         """CREATE; returns the new mailbox's MAILBOXID."""
-        return await run_orm(_create, self.account_id, name, special_use)
+        return await run_orm(_create, self.account, name, special_use)
 
     async def delete(self, name: str) -> None:
-        await run_orm(_delete, self.account_id, name)
+        await run_orm(_delete, self.account, name)
 
     async def rename(self, name: str, new_name: str) -> None:
-        await run_orm(_rename, self.account_id, name, new_name)
+        await run_orm(_rename, self.account, name, new_name)
 
     async def subscribe(self, name: str) -> None:
         await run_orm(
@@ -397,16 +533,18 @@ class Backend:
         )
 
     async def mailboxes(self) -> tuple[list[MailboxEntry], list[str]]:
-        return await run_orm(_list, self.account_id)
+        return await run_orm(_list, self.account)
 
     async def append(self, name: str, items: Sequence[AppendItem]) -> AppendResult:
-        return await run_orm(_append, self.account_id, name, items)
+        return await run_orm(_append, self.account, name, items)
 
     async def copy(self, source_id: int, uids: UidSet, dest: str, *, move: bool) -> CopyResult:
-        return await run_orm(_copy, self.account_id, source_id, uids, dest, move)
+        owner, rights = self._owner_of(source_id), self.rights_on(source_id)
+        return await run_orm(_copy, self.account, owner, rights, source_id, uids, dest, move)
 
     async def expunge(self, mailbox_id: int, uids: UidSet | None) -> list[int]:
-        return await run_orm(_expunge, self.account_id, mailbox_id, uids)
+        owner, rights = self._owner_of(mailbox_id), self.rights_on(mailbox_id)
+        return await run_orm(_expunge, owner, rights, mailbox_id, uids)
 
     async def store(
         self,
@@ -416,7 +554,8 @@ class Backend:
         flags: tuple[str, ...],
         unchangedsince: int | None,
     ) -> StoreOutcome:
-        return await run_orm(_store, self.account_id, mailbox_id, uids, mode, flags, unchangedsince)
+        owner, rights = self._owner_of(mailbox_id), self.rights_on(mailbox_id)
+        return await run_orm(_store, owner, rights, mailbox_id, uids, mode, flags, unchangedsince)
 
     async def expunged_since(self, mailbox_id: int, modseq: int) -> list[int]:
         return await run_orm(selectors.uids_expunged_since, mailbox_id=mailbox_id, modseq=modseq)
@@ -426,7 +565,8 @@ class Backend:
 
     async def read(self, mailbox_id: int, work: Callable[[StoreReader], T]) -> T:
         """Run `work` (FETCH rendering, SEARCH evaluation) in the pool with read access."""
-        return await run_orm(work, StoreReader(self.account_id, mailbox_id, self.keyring))
+        reader = StoreReader(self._owner_of(mailbox_id), mailbox_id, self.keyring)
+        return await run_orm(work, reader)
 
     async def quota(self, root: str) -> QuotaRoot:
         return await run_orm(_quota, self.account, root)
@@ -436,3 +576,18 @@ class Backend:
 
     async def set_quota(self, root: str, limits: tuple[tuple[str, int], ...]) -> QuotaRoot:
         return await run_orm(_set_quota, self.account, root, limits)
+
+    async def get_acl(self, name: str) -> list[tuple[str, str]]:
+        return await run_orm(_get_acl, self.account, name)
+
+    async def set_acl(self, name: str, identifier: str, rights: str, mode: str) -> None:
+        await run_orm(_set_acl, self.account, name, identifier, rights, mode)
+
+    async def delete_acl(self, name: str, identifier: str) -> None:
+        await run_orm(_delete_acl, self.account, name, identifier)
+
+    async def list_rights(self, name: str, identifier: str) -> tuple[str, tuple[str, ...]]:
+        return await run_orm(_list_rights, self.account, name, identifier)
+
+    async def my_rights(self, name: str) -> str:
+        return await run_orm(_my_rights, self.account, name)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from imapd.store.acl import RIGHTS_CAPABILITY
+
 # Dovecot's order, extended with what it lacks (OBJECTID, QUOTA, APPENDLIMIT, ...).
 _COMMON = ("IMAP4rev1", "SASL-IR", "LITERAL+", "ID", "ENABLE", "IDLE")
 
@@ -35,7 +37,12 @@ _AUTHENTICATED = (
     "QUOTA=RES-STORAGE",
     "QUOTA=RES-MESSAGE",
     "QUOTASET",
+    "ACL",
+    RIGHTS_CAPABILITY,
 )
+
+# Extensions admin tools (IMAP::Admin) look for in the CAPABILITY they ask before logging in.
+_ADMIN_EXTENSIONS = ("QUOTA", "ACL")
 
 # Capabilities ENABLE (RFC 5161) can turn on.
 ENABLEABLE = frozenset({"CONDSTORE", "QRESYNC"})
@@ -53,6 +60,7 @@ def not_authenticated(*, can_starttls: bool, plaintext_ok: bool, cram_md5: bool)
         caps.append("AUTH=CRAM-MD5")
     if not plaintext_ok:
         caps.append("LOGINDISABLED")
+    caps.extend(_ADMIN_EXTENSIONS)
     return caps
 
 

@@ -21,7 +21,7 @@ from imapd.crypto.keyring import Keyring
 from imapd.crypto.maintenance import keys_maintain
 from imapd.imap import capabilities, responses
 from imapd.imap.auth import AccountRef
-from imapd.imap.backend import Backend
+from imapd.imap.backend import Backend, run_writing
 from imapd.imap.commands import Command, FetchCommand, SearchCommand, StoreCommand
 from imapd.imap.config import SERVER_NAME, ImapConfig
 from imapd.imap.connection import (
@@ -42,7 +42,6 @@ from imapd.imap.parser import parse_command, parse_sasl_response
 from imapd.imap.reply import Reply, refused
 from imapd.imap.selected import MailboxGone, SelectedMailbox
 from imapd.imap.states import State, state_error
-from imapd.orm_pool import run_orm
 from mailplatform.errors import ServiceError
 
 if TYPE_CHECKING:
@@ -172,7 +171,7 @@ class Session:
             # Only a session holds the private keys: it settles and rotates them meanwhile
             # (imapd.crypto.maintenance), between its own commands.
             self.key_maintenance = asyncio.get_running_loop().create_task(
-                keys_maintain(account_id=account.id, keyring=keyring, run=run_orm)
+                keys_maintain(account_id=account.id, keyring=keyring, run=run_writing)
             )
         log.info("imap login %s from %s", account.address, self.conn.peer or "local")
         return Reply("OK", "Logged in", responses.capability_code(self.capabilities()))

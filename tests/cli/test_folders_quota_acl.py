@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from imapd.models import Mailbox, Subscription
 from tests.cli import acl_urls
 from tests.folders_api.conftest import put_messages
@@ -104,17 +102,16 @@ def test_an_account_reads_its_quota_but_may_not_set_it(cli, platform):
     assert platform.alice.quota_bytes == limit
 
 
-@pytest.mark.parametrize(
-    "args",
-    [("get", "INBOX"), ("set", "INBOX", "bob@example.org", "lrs"), ("delete", "INBOX", "bob")],
-)
-def test_acl_verbs_say_the_server_does_not_support_acls_yet(cli, args):
-    result = cli.run("acl", ALICE, *args)
-    assert result.status == 1
-    assert (
-        result.stderr.strip()
-        == "mailplatform-admin: acl: ACLs are not supported by this server yet."
-    )
+def test_acl_verbs_work_against_the_servers_acl_endpoint(cli, platform):
+    assert cli.run("acl", ALICE, "set", "INBOX", "bob@example.org", "lrs").status == 0
+    shown = cli.run("acl", ALICE, "get", "INBOX")
+    assert shown.status == 0, shown.stderr
+    assert shown.stdout.splitlines()[1:] == [
+        f"{ALICE}  lrswipkxtecda",
+        "bob@example.org    lrs",
+    ]
+    assert cli.run("acl", ALICE, "delete", "INBOX", "bob@example.org").status == 0
+    assert "bob@example.org" not in cli.run("acl", ALICE, "get", "INBOX").stdout
 
 
 def test_acl_verbs_speak_the_acl_endpoint_once_the_server_has_one(cli, settings):

@@ -210,6 +210,7 @@ def test_rotation_from_the_command_line_the_api_and_the_admin_site(alice, domain
     browser.force_login(superadmin)
     listing = browser.get(reverse("admin:imapd_accountencryption_changelist"))
     assert "carol@example.org" in listing.content.decode()
+    assert "current: 0 messages; 0 in clear" in listing.content.decode()
     browser.post(
         reverse("admin:imapd_accountencryption_changelist"),
         {"action": "rotate", "_selected_action": [str(carol.pk)]},
@@ -257,3 +258,20 @@ def test_concurrent_deliveries_during_a_rotation_lose_nothing(shared_database, d
     _run_to_the_end(alice, ring)
     assert _states(alice) == [KeyPairState.CURRENT]
     _assert_all_read(alice, 40)
+
+
+@pytest.mark.django_db
+def test_the_encryption_admin_page_shows_a_domain_admin_only_their_domains(alice, other_domain):
+    from accounts.models import User
+
+    stranger = User.objects.create_user("stranger", password="stranger-pw-1", is_staff=True)
+    stranger.managed_domains.add(other_domain)
+    account_services.account_create(
+        domain=other_domain, local_part="theirs", password=PASSWORD, acting_user=None
+    )
+    browser = Client()
+    browser.force_login(stranger)
+    listing = browser.get(reverse("admin:imapd_accountencryption_changelist"))
+    assert listing.status_code == 200
+    assert "theirs@example.net" in listing.content.decode()
+    assert "alice@example.org" not in listing.content.decode()

@@ -93,3 +93,20 @@ class QuotaSetSerializer(serializers.Serializer[Any]):
                 {"storage_bytes": ["Give storage_kib or storage_bytes (exactly one)."]}
             )
         return attrs
+
+
+class AclSerializer(serializers.Serializer[Any]):
+    acl = serializers.DictField(
+        child=serializers.CharField(),
+        help_text="Identifier (address, `anyone`, `-` for negative rights) -> RFC 4314 rights; "
+        "the owner's implicit entry included.",
+    )
+
+
+class AclSetSerializer(serializers.Serializer[Any]):
+    identifier = serializers.CharField(max_length=321)
+    rights = serializers.CharField(
+        max_length=32,
+        allow_blank=True,
+        help_text="RFC 4314 rights (c and d accepted); a leading + adds, - removes.",
+    )

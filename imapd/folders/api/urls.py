@@ -1,9 +1,7 @@
 """Folder and quota endpoints under /api/v1/accounts/<address>/.
 
-The sub-resource routes come before the folder route, whose `path` converter takes any name
-with slashes. RFC 4314 ACL endpoints belong here too, before the folder route:
-`path("accounts/<str:address>/folders/<path:name>/acl", ...)`; until then that URL answers 404
-with code "no_such_endpoint" (see views.SUB_RESOURCES).
+The sub-resource routes (rename, subscription, the RFC 4314 acl) come before the folder
+route, whose `path` converter takes any name with slashes (see views.SUB_RESOURCES).
 """
 
 from __future__ import annotations
@@ -11,6 +9,7 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, path
 
 from imapd.folders.api.views import (
+    FolderAclView,
     FolderListView,
     FolderRenameView,
     FolderSubscriptionView,
@@ -28,6 +27,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         FolderSubscriptionView.as_view(),
         name="api-folder-subscription",
     ),
+    path(f"{FOLDER}/acl", FolderAclView.as_view(), name="api-folder-acl"),
     path(FOLDER, FolderView.as_view(), name="api-folder-detail"),
     path("accounts/<str:address>/quota", QuotaView.as_view(), name="api-account-quota"),
 ]

@@ -29,6 +29,8 @@ from accounts.models import Account
 from accounts.selectors import account_get_for_actor
 from imapd.folders import selectors
 from imapd.folders.api.serializers import (
+    AclSerializer,
+    AclSetSerializer,
     FolderCreateSerializer,
     FolderDeleteResultSerializer,
     FolderListSerializer,
@@ -38,13 +40,15 @@ from imapd.folders.api.serializers import (
     QuotaSetSerializer,
 )
 from imapd.folders.services import folder_delete
+from imapd.store import acl
 from imapd.store import services as store
 from imapd.store.selectors import mailbox_get_for_account
-from mailplatform.errors import NotFound
+from imapd.store.services import acl as acl_services
+from mailplatform.errors import NotFound, ValidationFailed
 
-# Last path levels that name a sub-resource of a folder rather than a subfolder. "acl" is
-# reserved for the RFC 4314 endpoints; until they exist, `folders/<name>/acl` answers 404
-# with code "no_such_endpoint" (what mailplatform-admin reports as "not supported yet").
+# Last path levels that name a sub-resource of a folder rather than a subfolder. A sub-resource
+# without a route here answers 404 with code "no_such_endpoint" (what mailplatform-admin
+# reports as "not supported yet").
 SUB_RESOURCES: Final = frozenset({"rename", "subscription", "acl"})
 NO_SUCH_ENDPOINT: Final = "no_such_endpoint"
 
@@ -182,6 +186,57 @@ class FolderSubscriptionView(AccountScopedView):
     )
     def delete(self, request: Request, address: str, name: str) -> Response:
         store.mailbox_unsubscribe(account=self.account(request, address), name=name)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+IDENTIFIER = OpenApiParameter(
+    "identifier", OpenApiTypes.STR, required=True, description="Whose rights to remove."
+)
+
+
+class FolderAclView(AccountScopedView):
+    """RFC 4314 access control lists of one folder, through the same store services as the
+    IMAP SETACL / DELETEACL / GETACL commands."""
+
+    @extend_schema(
+        operation_id="accounts_folders_acl_retrieve",
+        summary="Get a folder's access control list",
+        parameters=[ADDRESS, FOLDER],
+        responses={200: AclSerializer, **errors(401, 404)},
+    )
+    def get(self, request: Request, address: str, name: str) -> Response:
+        account = self.account(request, address)
+        mailbox = mailbox_get_for_account(account=account, name=name)
+        entries = acl.acl_entries(mailbox=mailbox, owner_address=account.address)
+        return Response(AclSerializer({"acl": dict(entries)}).data)
+
+    @extend_schema(
+        operation_id="accounts_folders_acl_update",
+        summary="Give an identifier rights on a folder",
+        parameters=[ADDRESS, FOLDER],
+        request=AclSetSerializer,
+        responses={204: None, **errors(400, 401, 404)},
+    )
+    def put(self, request: Request, address: str, name: str) -> Response:
+        mailbox = mailbox_get_for_account(account=self.account(request, address), name=name)
+        values = parse(AclSetSerializer, request)
+        acl_services.acl_set(
+            mailbox=mailbox, identifier=values["identifier"], rights=values["rights"]
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        operation_id="accounts_folders_acl_destroy",
+        summary="Remove an identifier's rights on a folder",
+        parameters=[ADDRESS, FOLDER, IDENTIFIER],
+        responses={204: None, **errors(400, 401, 404)},
+    )
+    def delete(self, request: Request, address: str, name: str) -> Response:
+        mailbox = mailbox_get_for_account(account=self.account(request, address), name=name)
+        identifier = request.query_params.get("identifier", "")
+        if not identifier:
+            raise ValidationFailed("Give ?identifier=.", field="identifier")
+        acl_services.acl_delete(mailbox=mailbox, identifier=identifier)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

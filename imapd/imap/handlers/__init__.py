@@ -12,7 +12,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from imapd.imap import commands as c
-from imapd.imap.handlers import any_state, listing, login, mailboxes, messages, quota, selection
+from imapd.imap.handlers import (
+    acl,
+    any_state,
+    listing,
+    login,
+    mailboxes,
+    messages,
+    quota,
+    selection,
+)
 from imapd.imap.reply import Reply
 from imapd.imap.states import ANY, AUTHENTICATED, NOT_AUTHENTICATED, SELECTED, State
 
@@ -52,11 +61,11 @@ HANDLERS: dict[type[c.Command], Handler] = {
     c.GetQuotaCommand: Handler(quota.getquota, AUTHENTICATED),
     c.GetQuotaRootCommand: Handler(quota.getquotaroot, AUTHENTICATED),
     c.SetQuotaCommand: Handler(quota.setquota, AUTHENTICATED),
-    c.MyRightsCommand: Handler(quota.myrights, AUTHENTICATED),
-    c.SetAclCommand: Handler(quota.acl_not_supported, AUTHENTICATED),
-    c.DeleteAclCommand: Handler(quota.acl_not_supported, AUTHENTICATED),
-    c.GetAclCommand: Handler(quota.acl_not_supported, AUTHENTICATED),
-    c.ListRightsCommand: Handler(quota.acl_not_supported, AUTHENTICATED),
+    c.MyRightsCommand: Handler(acl.myrights, AUTHENTICATED),
+    c.SetAclCommand: Handler(acl.setacl, AUTHENTICATED),
+    c.DeleteAclCommand: Handler(acl.deleteacl, AUTHENTICATED),
+    c.GetAclCommand: Handler(acl.getacl, AUTHENTICATED),
+    c.ListRightsCommand: Handler(acl.listrights, AUTHENTICATED),
     c.CheckCommand: Handler(selection.check, SELECTED),
     c.CloseCommand: Handler(selection.close, SELECTED),
     c.UnselectCommand: Handler(selection.unselect, SELECTED),

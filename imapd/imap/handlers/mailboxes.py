@@ -78,9 +78,10 @@ async def unsubscribe(session: Session, command: UnsubscribeCommand) -> Reply:
 
 
 async def namespace(session: Session, command: NamespaceCommand) -> Reply:
-    """RFC 2342: one personal namespace. (Other users' mailboxes under `user/` come with
-    ACL support.)"""
-    session.send(responses.namespace_response([("", names.SEPARATOR)], None, None))
+    """RFC 2342: the personal namespace, and other users' mailboxes (shared with the session,
+    or all of them for an admin) under `user/`."""
+    other_users = [(names.SHARED_PREFIX + names.SEPARATOR, names.SEPARATOR)]
+    session.send(responses.namespace_response([("", names.SEPARATOR)], other_users, None))
     return ok("Namespace completed.")
 
 

@@ -63,7 +63,9 @@ async def fetch(session: Session, command: FetchCommand) -> Reply:
         command.attributes, uid=command.uid, add_modseq=command.changed_since is not None
     )
     flags_changed: set[int] = set()
-    if plan.sets_seen and not view.readonly and indices:
+    # Without the `s` right (RFC 4314) reading leaves \Seen alone.
+    may_set_seen = "s" in backend.rights_on(view.mailbox_id)
+    if plan.sets_seen and not view.readonly and indices and may_set_seen:
         unseen = [view.uids[i] for i in indices if not view.flags[i] & SEEN]
         if unseen:
             # RFC 3501 6.4.5: BODY[...] sets \Seen; done first, so FLAGS can say so.

@@ -1,7 +1,5 @@
 """QUOTA (RFC 9208): one quota root per account, named `user/<address>`; SETQUOTA is for
-accounts with the admin role. And the RFC 4314 ACL commands, not offered yet: MYRIGHTS
-answers for the account's own mailboxes (all rights), the others are refused. This is the seam
-where shared mailboxes will plug in.
+accounts with the admin role. (The ACL commands are in `acl`.)
 """
 
 from __future__ import annotations
@@ -9,24 +7,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from imapd.imap import responses
-from imapd.imap.commands import (
-    DeleteAclCommand,
-    GetAclCommand,
-    GetQuotaCommand,
-    GetQuotaRootCommand,
-    ListRightsCommand,
-    MyRightsCommand,
-    SetAclCommand,
-    SetQuotaCommand,
-)
-from imapd.imap.reply import Reply, no, ok
+from imapd.imap.commands import GetQuotaCommand, GetQuotaRootCommand, SetQuotaCommand
+from imapd.imap.reply import Reply, ok
 from imapd.store.dto import QuotaRoot
 
 if TYPE_CHECKING:
     from imapd.imap.session import Session
-
-# RFC 4314 rights of a mailbox's owner.
-OWNER_RIGHTS = "lrswipkxtecda"
 
 
 def _quota_line(root: QuotaRoot) -> bytes:
@@ -52,21 +38,7 @@ async def getquota(session: Session, command: GetQuotaCommand) -> Reply:
 
 
 async def setquota(session: Session, command: SetQuotaCommand) -> Reply:
-    """RFC 9208 4.3.3: administrators only; STORAGE can be set (in KiB), or removed."""
-    root = await session.require_backend().set_quota(command.root, command.limits)
-    session.send(_quota_line(root))
+    """RFC 9208 4.3.3: administrators only; STORAGE can be set (in KiB), or removed. No
+    untagged response (RFC 9208 defines none): IMAP::Admin reads exactly one line back."""
+    await session.require_backend().set_quota(command.root, command.limits)
     return ok("Setquota completed.")
-
-
-async def myrights(session: Session, command: MyRightsCommand) -> Reply:
-    """RFC 4314 3.5: the owner has every right on their own mailboxes."""
-    await session.require_backend().status(command.mailbox)
-    session.send(responses.myrights_response(command.mailbox, OWNER_RIGHTS))
-    return ok("Myrights completed.")
-
-
-async def acl_not_supported(
-    session: Session,
-    command: SetAclCommand | DeleteAclCommand | GetAclCommand | ListRightsCommand,
-) -> Reply:
-    return no("Access control lists are not supported yet.", responses.CANNOT)

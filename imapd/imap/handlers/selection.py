@@ -84,10 +84,12 @@ async def _resynchronise(session: Session, view: SelectedMailbox, command: Selec
 
 
 async def close(session: Session, command: CloseCommand) -> Reply:
-    """RFC 3501 6.4.2: expunge quietly (unless read-only), then leave the mailbox."""
+    """RFC 3501 6.4.2: expunge quietly (unless read-only, or without the RFC 4314 `e`
+    right), then leave the mailbox."""
     view = session.require_selected()
-    if not view.readonly:
-        await session.require_backend().expunge(view.mailbox_id, None)
+    backend = session.require_backend()
+    if not view.readonly and "e" in backend.rights_on(view.mailbox_id):
+        await backend.expunge(view.mailbox_id, None)
     session.select(None)
     return ok("Close completed.")
 

@@ -9,7 +9,15 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 
 from accounts.models import Account
-from imapd.models import AccountStore, Mailbox, Message, MessageContent, Subscription, Tombstone
+from imapd.models import (
+    AccountStore,
+    Mailbox,
+    MailboxAcl,
+    Message,
+    MessageContent,
+    Subscription,
+    Tombstone,
+)
 from imapd.store import blobs
 from imapd.store.notifier import ChangeKind
 from imapd.store.queries import chunked
@@ -27,6 +35,9 @@ def account_store_delete(*, account: Account) -> None:
     MessageContent.objects.filter(account_id=account_id).delete()
     Mailbox.objects.filter(account_id=account_id).delete()
     Subscription.objects.filter(account_id=account_id).delete()
+    # Rights granted to the address on others' mailboxes must not pass to a later account of
+    # the same address; negative entries only ever restrict, and stay.
+    MailboxAcl.objects.filter(identifier=account.address).delete()
     AccountStore.objects.filter(account_id=account_id).delete()
     for mailbox in mailboxes:
         publish(mailbox, mailbox.highest_modseq + 1, ChangeKind.MAILBOX)

@@ -94,8 +94,10 @@ def test_admin_sets_quota_and_appends_beyond_it_are_refused(daemon, alice, bob):
     account_services.account_update(account=bob, acting_user=None, roles=["admin"])
     admin = _session(daemon, "bob@example.org", OTHER_PASSWORD)
     lines = admin.command(b"s", b'SETQUOTA "user/alice@example.org" (STORAGE 1)')
-    assert lines[0] == b"* QUOTA user/alice@example.org (STORAGE 0 1)\r\n"
+    assert len(lines) == 1
     assert lines[-1].startswith(b"s OK")
+    quota = admin.command(b"g", b'GETQUOTA "user/alice@example.org"')
+    assert quota[0] == b"* QUOTA user/alice@example.org (STORAGE 0 1)\r\n"
     assert admin.command(b"x", b'SETQUOTA "user/alice@example.org" (FOO 5)')[-1].startswith(b"x NO")
     admin.command(b"s2", b'SETQUOTA "user/alice@example.org" (STORAGE 1)')
     assert admin.command(b"n", b'GETQUOTA "user/nobody@example.org"')[-1].startswith(
@@ -114,6 +116,8 @@ def test_message_quota_limits_the_number_of_messages(daemon, alice, bob):
     account_services.account_update(account=bob, acting_user=None, roles=["admin"])
     admin = _session(daemon, "bob@example.org", OTHER_PASSWORD)
     lines = admin.command(b"s", b'SETQUOTA "user/alice@example.org" (STORAGE 1024 MESSAGE 2)')
+    assert len(lines) == 1
+    lines = admin.command(b"g", b'GETQUOTA "user/alice@example.org"')
     assert lines[0] == b"* QUOTA user/alice@example.org (STORAGE 0 1024 MESSAGE 0 2)\r\n"
     wire = _session(daemon, "alice@example.org", PASSWORD)
     assert b"QUOTA=RES-MESSAGE" in wire.command(b"c", b"CAPABILITY")[0]
@@ -134,9 +138,11 @@ def test_message_quota_limits_the_number_of_messages(daemon, alice, bob):
     )
 
 
-def test_myrights_answers_for_own_mailboxes_and_acl_changes_are_refused(daemon, alice):
+def test_myrights_answers_for_own_mailboxes_and_others_acls_are_refused(daemon, alice, bob):
     wire = _session(daemon, "alice@example.org", PASSWORD)
     assert wire.command(b"m", b"MYRIGHTS INBOX")[0] == b'* MYRIGHTS INBOX "lrswipkxtecda"\r\n'
     assert wire.command(b"m2", b"MYRIGHTS Nowhere")[-1].startswith(b"m2 NO")
-    assert wire.command(b"s", b"SETACL INBOX bob@example.org lr")[-1].startswith(b"s NO")
-    assert wire.command(b"g", b"GETACL INBOX")[-1].startswith(b"g NO")
+    bobs = b'"user/bob@example.org"'
+    assert wire.command(b"s", b"SETACL " + bobs + b" alice@example.org lr")[-1].startswith(b"s NO")
+    assert wire.command(b"g", b"GETACL " + bobs)[-1].startswith(b"g NO")
+    assert wire.command(b"m3", b"MYRIGHTS " + bobs)[-1].startswith(b"m3 NO")

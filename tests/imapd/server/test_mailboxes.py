@@ -140,7 +140,8 @@ def test_list_selection_special_use(wire):
 
 
 def test_namespace(wire):
-    assert wire.command(b"n", b"NAMESPACE")[0] == b'* NAMESPACE (("" "/")) NIL NIL\r\n'
+    namespace = wire.command(b"n", b"NAMESPACE")[0]
+    assert namespace == b'* NAMESPACE (("" "/")) (("user/" "/")) NIL\r\n'
 
 
 def test_status_reports_counters(daemon, alice):
