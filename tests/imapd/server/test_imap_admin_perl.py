@@ -12,6 +12,7 @@ import pytest
 from accounts import services as account_services
 from accounts.models import Account
 from imapd.models import Mailbox, MailboxAcl
+from imapd.tls import certificate_paths
 from tests.imapd.server.conftest import OTHER_PASSWORD
 
 
@@ -113,3 +114,68 @@ def test_imap_admin_module_administers_accounts_folders_quotas_and_acls(daemon, 
     assert not Account.objects.filter(local_part="carol").exists()
     alice.refresh_from_db()
     assert alice.quota_bytes == 10000 * 1024
+
+
+# The same module over each of the daemon's doors and both of its login methods.
+DOOR_SCRIPT = r"""
+use strict;
+use IMAP::Admin;
+my %args = ('Server' => $ENV{IMAP_SERVER}, 'Login' => $ENV{IMAP_LOGIN},
+            'Password' => $ENV{IMAP_PASSWORD}, 'Separator' => '/', 'CRAM' => $ENV{IMAP_CRAM});
+$args{'Port'} = $ENV{IMAP_PORT} if $ENV{IMAP_PORT};
+if ($ENV{IMAP_SSL}) {
+    # The module's defaults name certificate files under ./certs; point it at the server's own
+    # (self-signed) certificate instead. It does not verify the peer (SSL_verify_mode 0).
+    %args = (%args, 'SSL' => 1, 'SSL_ca_file' => $ENV{IMAP_SSL}, 'SSL_ca_path' => '/etc/ssl/certs',
+             'SSL_cert_file' => $ENV{IMAP_SSL}, 'SSL_key_file' => $ENV{IMAP_SSL_KEY});
+}
+my $imap = IMAP::Admin->new(%args);
+sub out { my $name = shift; print "$name\t", join('|', map { defined $_ ? $_ : '' } @_), "\n"; }
+my $a = 'user/alice@example.org';
+out('login', $imap->error);
+out('capability', $imap->{'Capability'} =~ /QUOTA/ && $imap->{'Capability'} =~ /ACL/ ? 1 : 0);
+out('create', $imap->create("$a/Door"));
+out('set_acl', $imap->set_acl("$a/Door", 'bob@example.org', 'lr'));
+my %acl = $imap->get_acl("$a/Door");
+out('acl_hash', $acl{'bob@example.org'});
+out('list', $imap->list("$a/D%"));
+out('delete', $imap->delete("$a/Door"));
+out('close', $imap->close());
+"""
+
+
+@pytest.mark.parametrize("door", ["tcp", "tls", "unix"])
+@pytest.mark.parametrize("cram", [False, True], ids=["login", "cram-md5"])
+def test_imap_admin_module_works_over_every_door_with_login_and_cram_md5(
+    request, alice, bob, door, cram
+):
+    account_services.account_update(account=bob, acting_user=None, roles=["admin"])
+    if cram:
+        # CRAM-MD5 needs the secret itself: an account imported with a {PLAIN} password. The
+        # daemon looks for such accounts when it starts (and every few minutes), so start it now.
+        Account.objects.filter(pk=bob.pk).update(password="{PLAIN}" + OTHER_PASSWORD)
+    daemon = request.getfixturevalue("daemon")
+    env = {
+        **os.environ,
+        "IMAP_LOGIN": "bob@example.org",
+        "IMAP_PASSWORD": OTHER_PASSWORD,
+        "IMAP_CRAM": "1" if cram else "0",
+        "IMAP_SERVER": daemon.options.imap_unix_socket if door == "unix" else "127.0.0.1",
+        "IMAP_PORT": ""
+        if door == "unix"
+        else str(daemon.port("imaps" if door == "tls" else "imap")),
+        "IMAP_SSL": str(certificate_paths()[0]) if door == "tls" else "",
+        "IMAP_SSL_KEY": str(certificate_paths()[1]),
+    }
+    done = subprocess.run(
+        ["perl", "-e", DOOR_SCRIPT], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    results = dict(line.split("\t", 1) for line in done.stdout.splitlines())
+    assert results["login"] == "No Errors", results
+    assert results["capability"] == "1"
+    for call in ("create", "set_acl", "delete", "close"):
+        assert results[call] == "0", (call, results)
+    assert results["acl_hash"] == "lr"
+    assert "user/alice@example.org/Door" in results["list"].split("|")
+    assert not Mailbox.objects.filter(account=alice, name="Door").exists()
