@@ -130,17 +130,23 @@ class Account(models.Model):
     def is_admin(self) -> bool:
         return "admin" in (self.roles or [])
 
-    def login_refusal(self, now: datetime) -> str | None:
-        """Why this account may not log in now, or None when it may."""
+    def delivery_refusal(self, now: datetime) -> str | None:
+        """Why this account may not receive mail now, or None when it may."""
         if not self.is_active or not self.domain.is_active:
             return "disabled"
         if self.deletion_pending_since is not None:
             return "pending deletion"
         if self.expires_at is not None and self.expires_at <= now:
             return "expired"
-        if not self.password:
-            return "no password set"
         return None
+
+    def login_refusal(self, now: datetime) -> str | None:
+        """Why this account may not log in now, or None when it may. An account without a
+        password still receives mail; it only cannot log in."""
+        refusal = self.delivery_refusal(now)
+        if refusal is None and not self.password:
+            return "no password set"
+        return refusal
 
 
 class Alias(models.Model):

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from accounts.models import Account
-from imapd.imap.backend import quota_root_name
 from imapd.models import Mailbox, Subscription
 from imapd.store import names, quota, selectors
 from imapd.store.dto import QuotaResource
+from imapd.store.quota import quota_root_name
 
 
 @dataclass(frozen=True)

@@ -50,8 +50,6 @@ from mailplatform.errors import NotFound, NotPermitted, ValidationFailed
 T = TypeVar("T")
 P = ParamSpec("P")
 
-QUOTA_ROOT_PREFIX = "user/"
-
 
 @dataclass(frozen=True, slots=True)
 class SelectData:
@@ -367,9 +365,9 @@ def _statuses(me: AccountRef, mailbox_ids: Iterable[int]) -> dict[int, MailboxSt
 
 def _quota_target(account: AccountRef, root: str) -> Account:
     """The account a quota root names: the caller's own, or any for an admin."""
-    if not root.startswith(QUOTA_ROOT_PREFIX):
+    if not root.startswith(quota.QUOTA_ROOT_PREFIX):
         raise NotFound(f"No quota root {root}.", code="NONEXISTENT")
-    address = root[len(QUOTA_ROOT_PREFIX) :]
+    address = root[len(quota.QUOTA_ROOT_PREFIX) :]
     if address.lower() != account.address.lower() and not account.is_admin:
         raise NotPermitted("You may not see that quota root.", code="NOPERM")
     try:
@@ -378,21 +376,17 @@ def _quota_target(account: AccountRef, root: str) -> Account:
         raise NotFound(f"No quota root {root}.", code="NONEXISTENT") from None
 
 
-def quota_root_name(address: str) -> str:
-    return QUOTA_ROOT_PREFIX + address
-
-
 def _quota(account: AccountRef, root: str) -> QuotaRoot:
     target = _quota_target(account, root)
     found = quota.quota_root(account=target)
-    return QuotaRoot(name=quota_root_name(target.address), resources=found.resources)
+    return QuotaRoot(name=quota.quota_root_name(target.address), resources=found.resources)
 
 
 def _quota_of_mailbox(account: AccountRef, name: str) -> QuotaRoot:
     target = admin_namespace.resolve(account, name)
     target.require("l")
     selectors.mailbox_get_for_account(account=_account(target.account_id), name=target.name)
-    return _quota(account, quota_root_name(target.address))
+    return _quota(account, quota.quota_root_name(target.address))
 
 
 @_writes

@@ -51,8 +51,6 @@ from mailplatform.errors import (
 
 log = logging.getLogger(__name__)
 
-# Account.login_refusal's reason that does not stop mail from arriving.
-_LOGIN_ONLY_REFUSAL = "no password set"
 _HELO_UNSAFE = re.compile(r"[^A-Za-z0-9.:_\[\]-]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -125,8 +123,7 @@ def relay_configured() -> bool:
 
 def delivery_refusal(account: Account, now: datetime) -> str | None:
     """Why `account` cannot receive mail now (disabled, expired, pending deletion), or None."""
-    reason = account.login_refusal(now)
-    return None if reason == _LOGIN_ONLY_REFUSAL else reason
+    return account.delivery_refusal(now)
 
 
 def recipient_check(address: str, *, now: datetime | None = None) -> RecipientCheck:

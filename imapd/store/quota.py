@@ -18,6 +18,12 @@ from imapd.store.dto import QuotaResource, QuotaRoot
 from mailplatform.errors import LimitExceeded
 
 ROOT_NAME: Final = ""
+# How quota roots are named to clients (IMAP and the REST API): after the account.
+QUOTA_ROOT_PREFIX: Final = "user/"
+
+
+def quota_root_name(address: str) -> str:
+    return QUOTA_ROOT_PREFIX + address
 
 
 def account_usage(*, account_id: int) -> tuple[int, int]:

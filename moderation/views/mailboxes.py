@@ -7,6 +7,7 @@ mailbox of someone else is the same 404 as one that does not exist.
 
 from __future__ import annotations
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -34,8 +35,12 @@ def _owned(request: HttpRequest, address: str) -> Account:
         raise Http404(_("No such mailbox.")) from None
 
 
-def _taken(error: ServiceError) -> bool:
-    return isinstance(error, Conflict) and error.field == "local_part"
+def _add_address_error(form: forms.Form, error: ServiceError) -> None:
+    """A taken address is the local part's error; anything else the service said, as is."""
+    if isinstance(error, Conflict) and error.field == "local_part":
+        form.add_error("local_part", _("This address is already taken."))
+    else:
+        add_service_error(form, error)
 
 
 @login_required
@@ -82,10 +87,7 @@ def mailbox_new(request: HttpRequest) -> HttpResponse:
                 acting_user=user,
             )
         except ServiceError as error:
-            if _taken(error):
-                form.add_error("local_part", _("This address is already taken."))
-            else:
-                add_service_error(form, error)
+            _add_address_error(form, error)
         else:
             messages.success(request, _("Mailbox %(address)s created.") % {"address": account})
             return redirect("moderation:mailbox", address=account.address)
@@ -115,10 +117,7 @@ def mailbox_detail(request: HttpRequest, address: str) -> HttpResponse:
                 account=account, local_part=form.cleaned_data["local_part"], acting_user=user
             )
         except ServiceError as error:
-            if _taken(error):
-                form.add_error("local_part", _("This address is already taken."))
-            else:
-                add_service_error(form, error)
+            _add_address_error(form, error)
         else:
             messages.success(request, _("Alias %(address)s added.") % {"address": alias})
             return redirect("moderation:mailbox", address=account.address)
