@@ -108,7 +108,10 @@ class Sealer:
         )
 
 
-def _current_pair(account_id: int) -> tuple[int, bytes] | None:
+CurrentPair = tuple[int, bytes]  # the current key pair's id and public key
+
+
+def _current_pair(account_id: int) -> CurrentPair | None:
     row = (
         AccountKeyPair.objects.filter(account_id=account_id, state=KeyPairState.CURRENT)
         .values_list("pk", "public_key")
@@ -117,24 +120,35 @@ def _current_pair(account_id: int) -> tuple[int, bytes] | None:
     return None if row is None else (row[0], bytes(row[1]))
 
 
-def sealer_for(account_id: int) -> Sealer | None:
-    """The sealer of an encrypted account (one with a current key pair), else None."""
-    current = _current_pair(account_id)
+def sealer_of(current: CurrentPair | None) -> Sealer | None:
+    """The sealer for an account whose current key pair is `current` (None: in clear)."""
     if current is None:
         return None
     return Sealer(current[0], X25519PublicKey.from_public_bytes(current[1]))
 
 
+def sealer_for(account_id: int) -> Sealer | None:
+    """The sealer of an encrypted account (one with a current key pair), else None."""
+    return sealer_of(_current_pair(account_id))
+
+
 def seals_under_lock(
     account_id: int, seals: Iterable[ContentSeal | None]
 ) -> list[ContentSeal | None]:
-    """Run with the account's store row locked: each seal wrapped to the pair current now.
+    """Run with the account's store row locked: each seal wrapped to the pair current now."""
+    return seals_for_pair(account_id, seals, _current_pair(account_id))
+
+
+def seals_for_pair(
+    account_id: int, seals: Iterable[ContentSeal | None], current: CurrentPair | None
+) -> list[ContentSeal | None]:
+    """Each seal wrapped to `current`, the pair read with the account's store row locked (a
+    rotation or a reset may have replaced the one a content was sealed to meanwhile).
 
     A content prepared in clear while the account was being switched on stays in clear here;
     the account's encryption job is asked (after commit) to pick it up.
     """
     seals = list(seals)
-    current = _current_pair(account_id)
     if current is None:
         if any(seals):
             raise TemporaryFailure("The account's encryption keys are being changed; try again.")

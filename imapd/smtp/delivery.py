@@ -33,14 +33,16 @@ from django.utils import timezone
 from accounts.models import Account
 from accounts.selectors import recipient_resolve
 from imapd.mime import normalize_line_ends
-from imapd.models import Mailbox
 from imapd.smtp import replies
 from imapd.smtp.queue import outbound_enqueue
 from imapd.smtp.replies import Reply
 from imapd.store import names
-from imapd.store.dto import AppendItem
-from imapd.store.selectors import mailbox_get_for_account
-from imapd.store.services import mailboxes_create_defaults, messages_append
+from imapd.store.services.delivery import (
+    Delivered,
+    DeliveryItem,
+    DeliveryResult,
+    deliveries_store,
+)
 from mailplatform.errors import (
     LimitExceeded,
     NotFound,
@@ -193,23 +195,6 @@ def stored_form(raw: bytes, arrival: Arrival, recipient: str | None) -> bytes:
     return headers + body
 
 
-def delivery_mailbox(account: Account, name: str) -> Mailbox:
-    """The mailbox asked for when it can hold messages, else INBOX (like message_deliver)."""
-    if name != names.INBOX:
-        try:
-            wanted = mailbox_get_for_account(account=account, name=name)
-        except NotFound:
-            pass
-        else:
-            if not wanted.noselect:
-                return wanted
-    inbox = Mailbox.objects.filter(account=account, name=names.INBOX).first()
-    if inbox is None:  # an account older than its store
-        mailboxes_create_defaults(account=account)
-        inbox = Mailbox.objects.get(account=account, name=names.INBOX)
-    return inbox
-
-
 def failure_reply(error: BaseException) -> Reply:
     """The reply for a delivery that raised `error`."""
     if isinstance(error, LimitExceeded):
@@ -240,54 +225,28 @@ def account_deliver(
     internal_date: datetime | None = None,
 ) -> StoredCopy:
     """Store one copy for one account; raises the store's errors (see `failure_reply`)."""
-    refusal = delivery_refusal(account, timezone.now())
-    if refusal is not None:
-        raise NotPermitted(f"{account.address} does not take mail ({refusal}).")
     if not raw.strip(b"\r\n"):
         raise ValidationFailed(replies.EMPTY_MESSAGE.text)
-    target = delivery_mailbox(account, mailbox)
-    result = messages_append(
-        mailbox=target,
-        items=[
-            AppendItem(
-                raw=stored_form(raw, arrival, recipient),
-                flags=tuple(flags),
-                internal_date=internal_date,
-            )
-        ],
-    )
-    return StoredCopy(
+    item = DeliveryItem(
         account_id=account.pk,
-        mailbox=target.name,
-        uidvalidity=result.uidvalidity,
-        uid=result.uids[0],
+        raw=stored_form(raw, arrival, recipient),
+        mailbox=mailbox,
+        flags=tuple(flags),
+        internal_date=internal_date,
     )
+    result = deliveries_store([item])[0]
+    if isinstance(result, ServiceError):
+        raise result
+    return _copy(result)
 
 
-def _store_for(
-    account: Account,
-    raw: bytes,
-    arrival: Arrival,
-    recipient: str,
-    mailbox: str,
-    flags: Sequence[str],
-) -> StoredCopy | Reply:
-    try:
-        return account_deliver(
-            account=account,
-            raw=raw,
-            arrival=arrival,
-            recipient=recipient,
-            mailbox=mailbox,
-            flags=flags,
-        )
-    except (ServiceError, DatabaseError) as error:
-        reply = failure_reply(error)
-        log.info("delivery to %s refused: %s", account.address, reply)
-        return reply
-    except Exception:
-        log.exception("delivery to %s failed", account.address)
-        return replies.TEMPORARY_FAILURE
+def _copy(delivered: Delivered) -> StoredCopy:
+    return StoredCopy(
+        account_id=delivered.account_id,
+        mailbox=delivered.mailbox,
+        uidvalidity=delivered.uidvalidity,
+        uid=delivered.uid,
+    )
 
 
 def _forward(
@@ -316,6 +275,93 @@ def _combined(results: Sequence[StoredCopy | Reply]) -> Reply:
     return next((r for r in failures if r.temporary), failures[0])
 
 
+@dataclass(frozen=True)
+class EnvelopeDelivery:
+    """One message for its accepted recipients: what to store for each account (at most one
+    copy per account, however many recipients lead to it, with the first one's
+    Delivered-To) and which addresses outside the platform share one queued copy.
+
+    `envelope_deliver` runs it at once; the mail daemon's listeners hand `items` to the
+    group committer (`imapd.smtp.group_commit`) and then call `outcomes`.
+    """
+
+    raw: bytes
+    arrival: Arrival
+    recipients: Sequence[RecipientCheck]
+    items: tuple[DeliveryItem, ...]
+    external: tuple[str, ...]
+    submitter_id: int | None = None
+
+    @classmethod
+    def plan(
+        cls,
+        *,
+        raw: bytes,
+        arrival: Arrival,
+        recipients: Sequence[RecipientCheck],
+        submitter_id: int | None = None,
+        mailbox: str = names.INBOX,
+        flags: Sequence[str] = (),
+    ) -> EnvelopeDelivery:
+        first_recipient: dict[int, str] = {}
+        for check in recipients:
+            for pk in check.account_ids:
+                first_recipient.setdefault(pk, check.address)
+        empty = not raw.strip(b"\r\n")
+        items = (
+            ()
+            if empty
+            else tuple(
+                DeliveryItem(
+                    account_id=pk,
+                    raw=stored_form(raw, arrival, address),
+                    mailbox=mailbox,
+                    flags=tuple(flags),
+                )
+                for pk, address in first_recipient.items()
+            )
+        )
+        external = () if empty else tuple(dict.fromkeys(a for r in recipients for a in r.external))
+        return cls(raw, arrival, recipients, items, external, submitter_id)
+
+    @property
+    def empty(self) -> bool:
+        return not self.raw.strip(b"\r\n")
+
+    def outcomes(self, stored: Sequence[DeliveryResult | Reply]) -> list[RecipientOutcome]:
+        """One outcome per recipient, in order, from what became of each item (a result, or
+        the reply for a commit that failed as a whole); queues the external copy (ORM)."""
+        if self.empty:
+            return [RecipientOutcome(r.address, replies.EMPTY_MESSAGE) for r in self.recipients]
+        by_account: dict[int, StoredCopy | Reply] = {}
+        for item, result in zip(self.items, stored, strict=True):
+            by_account[item.account_id] = _result_reply(item, result)
+        queued = (
+            _forward(self.raw, self.arrival, self.external, self.submitter_id)
+            if self.external
+            else None
+        )
+        outcomes: list[RecipientOutcome] = []
+        for check in self.recipients:
+            results: list[StoredCopy | Reply] = [by_account[pk] for pk in check.account_ids]
+            if check.external and queued is not None:
+                results.append(queued)
+            if not results:
+                outcomes.append(RecipientOutcome(check.address, check.reply))
+                continue
+            copies = tuple(r for r in results if isinstance(r, StoredCopy))
+            outcomes.append(RecipientOutcome(check.address, _combined(results), copies))
+        return outcomes
+
+
+def _result_reply(item: DeliveryItem, result: DeliveryResult | Reply) -> StoredCopy | Reply:
+    if isinstance(result, Delivered):
+        return _copy(result)
+    reply = result if isinstance(result, Reply) else failure_reply(result)
+    log.info("delivery to account %s refused: %s", item.account_id, reply)
+    return reply
+
+
 def envelope_deliver(
     *,
     raw: bytes,
@@ -325,37 +371,23 @@ def envelope_deliver(
     mailbox: str = names.INBOX,
     flags: Sequence[str] = (),
 ) -> list[RecipientOutcome]:
-    """Deliver one message to its accepted recipients, one outcome per recipient in order.
+    """Deliver one message to its accepted recipients, one outcome per recipient in order
+    (`EnvelopeDelivery` says what goes where)."""
+    delivery = EnvelopeDelivery.plan(
+        raw=raw,
+        arrival=arrival,
+        recipients=recipients,
+        submitter_id=submitter_id,
+        mailbox=mailbox,
+        flags=flags,
+    )
+    return delivery.outcomes(items_store(delivery.items))
 
-    Each account gets at most one copy, however many recipients lead to it (the first one's
-    Delivered-To); addresses outside the platform (submission's remote recipients, aliases
-    that forward) share one queued copy for the smarthost.
-    """
-    if not raw.strip(b"\r\n"):
-        return [RecipientOutcome(r.address, replies.EMPTY_MESSAGE) for r in recipients]
-    wanted = {pk for r in recipients for pk in r.account_ids}
-    accounts = Account.objects.select_related("domain").in_bulk(wanted)
-    stored: dict[int, StoredCopy | Reply] = {}
-    for check in recipients:
-        for pk in check.account_ids:
-            if pk in stored:
-                continue
-            account = accounts.get(pk)
-            stored[pk] = (
-                replies.UNKNOWN_USER
-                if account is None
-                else _store_for(account, raw, arrival, check.address, mailbox, flags)
-            )
-    external = list(dict.fromkeys(a for r in recipients for a in r.external))
-    queued = _forward(raw, arrival, external, submitter_id) if external else None
-    outcomes: list[RecipientOutcome] = []
-    for check in recipients:
-        results: list[StoredCopy | Reply] = [stored[pk] for pk in check.account_ids]
-        if check.external and queued is not None:
-            results.append(queued)
-        if not results:
-            outcomes.append(RecipientOutcome(check.address, check.reply))
-            continue
-        copies = tuple(r for r in results if isinstance(r, StoredCopy))
-        outcomes.append(RecipientOutcome(check.address, _combined(results), copies))
-    return outcomes
+
+def items_store(items: Sequence[DeliveryItem]) -> list[DeliveryResult | Reply]:
+    """Store items in one transaction; a failed transaction is a temporary failure for all."""
+    try:
+        return list(deliveries_store(items))
+    except Exception:  # the database is unreachable, or worse: the sender tries again later
+        log.exception("delivery failed: nothing was stored")
+        return [replies.TEMPORARY_FAILURE] * len(items)

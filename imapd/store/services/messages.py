@@ -13,7 +13,7 @@ from django.db.models.lookups import Exact
 
 from accounts.models import Account
 from imapd.crypto import sealing
-from imapd.models import Mailbox, Message, MessageContent, Tombstone
+from imapd.models import Mailbox, Message, Tombstone
 from imapd.store import blobs, names
 from imapd.store.dto import AppendItem, AppendResult, CopyResult, UidSet
 from imapd.store.flags import DELETED, SEEN, keyword_mask, parse_flags
@@ -22,7 +22,6 @@ from imapd.store.queries import uid_filters
 from imapd.store.quota import quota_check
 from imapd.store.services._common import (
     BATCH,
-    allocate,
     contents_release,
     lock_mailbox,
     lock_mailboxes,
@@ -33,9 +32,10 @@ from imapd.store.services._common import (
     require_selectable,
     unix_seconds,
 )
-from imapd.store.services.mailboxes import mailboxes_create_defaults
+from imapd.store.services.delivery import DeliveryItem, deliveries_store
+from imapd.store.services.rows import NewContent, NewMessage, contents_insert, messages_insert
 from imapd.store.summary import ContentFields, content_fields
-from mailplatform.errors import LimitExceeded, ValidationFailed
+from mailplatform.errors import LimitExceeded, ServiceError, ValidationFailed
 
 
 @dataclass(frozen=True)
@@ -112,103 +112,47 @@ def messages_import(*, mailbox: Mailbox, stored: Sequence[StoredMessage]) -> App
     registry = register_keywords(store, (kw for p in parsed for kw in p.keywords))
     # With the store row locked, the account's current key pair cannot change under us.
     seals = sealing.seals_under_lock(target.account_id, [s.seal for s in stored])
-    contents = MessageContent.objects.bulk_create(
+    content_ids = contents_insert(
         [
-            MessageContent(
+            NewContent(
                 account_id=target.account_id,
                 blob_key=s.blob_key,
-                size=s.fields.size,
                 email_id=new_object_id("M"),
-                message_id=s.fields.message_id,
-                sent_at=s.fields.sent_at,
-                sent_date=s.fields.sent_date,
-                subject_search=s.fields.subject_search,
-                from_search=s.fields.from_search,
-                to_search=s.fields.to_search,
-                cc_search=s.fields.cc_search,
-                bcc_search=s.fields.bcc_search,
-                envelope=s.fields.envelope,
-                structure=s.fields.structure,
-                header_fields=s.fields.header_fields,
+                fields=s.fields,
                 key_pair_id=seal.pair_id if seal else None,
                 sealed_key=seal.sealed_key if seal else None,
             )
             for s, seal in zip(stored, seals, strict=True)
-        ],
-        batch_size=BATCH,
+        ]
     )
     arrival = unix_seconds()
-    uids = _insert_messages(
+    uids = messages_insert(
         target,
         [
-            (
-                p.system,
-                keyword_mask(registry, p.keywords),
-                unix_seconds(s.internal_date) if s.internal_date else arrival,
-                content.size,
-                content.pk,
+            NewMessage(
+                flags=p.system,
+                keywords=keyword_mask(registry, p.keywords),
+                internal_date=unix_seconds(s.internal_date) if s.internal_date else arrival,
+                size=s.fields.size,
+                content_id=content_id,
             )
-            for s, p, content in zip(stored, parsed, contents, strict=True)
+            for s, p, content_id in zip(stored, parsed, content_ids, strict=True)
         ],
     )
     return AppendResult(uidvalidity=target.uidvalidity, uids=tuple(uids))
 
 
-_NewRow = tuple[int, int, int, int, int]  # flags, keywords, internal date, size, content
-
-
-def _insert_messages(mailbox: Mailbox, rows: Sequence[_NewRow]) -> list[int]:
-    """Insert rows into a locked mailbox with fresh UIDs and one new modseq; update counters."""
-    uids, modseq = allocate(mailbox, len(rows))
-    Message.objects.bulk_create(
-        [
-            Message(
-                mailbox=mailbox,
-                uid=uid,
-                modseq=modseq,
-                flags=flags,
-                keywords=keywords,
-                internal_date=internal_date,
-                size=size,
-                content_id=content_id,
-            )
-            for uid, (flags, keywords, internal_date, size, content_id) in zip(
-                uids, rows, strict=True
-            )
-        ],
-        batch_size=BATCH,
-    )
-    Mailbox.objects.filter(pk=mailbox.pk).update(
-        uidnext=uids[-1] + 1,
-        highest_modseq=modseq,
-        message_count=F("message_count") + len(rows),
-        unseen_count=F("unseen_count") + sum(1 for r in rows if not r[0] & SEEN),
-        deleted_count=F("deleted_count") + sum(1 for r in rows if r[0] & DELETED),
-        recent_count=F("recent_count") + len(rows),
-        total_size=F("total_size") + sum(r[3] for r in rows),
-    )
-    mailbox.uidnext = uids[-1] + 1
-    mailbox.highest_modseq = modseq
-    publish(mailbox, modseq, ChangeKind.APPEND)
-    return uids
-
-
 def message_deliver(
     *, account: Account, raw: bytes, mailbox_name: str = names.INBOX
 ) -> AppendResult:
-    """Final delivery (LMTP): into `mailbox_name`, or INBOX when that cannot take messages."""
-    try:
-        wanted = names.mailbox_name_normalize(mailbox_name)
-    except ValidationFailed:
-        wanted = names.INBOX
-    target = Mailbox.objects.filter(account=account, name=wanted, noselect=False).first()
-    if target is None:
-        inbox = Mailbox.objects.filter(account=account, name=names.INBOX).first()
-        if inbox is None:  # an account older than its store
-            mailboxes_create_defaults(account=account)
-            inbox = Mailbox.objects.get(account=account, name=names.INBOX)
-        target = inbox
-    return messages_append(mailbox=target, items=[AppendItem(raw=raw)])
+    """Final delivery of `raw` as it is: into `mailbox_name`, or INBOX when that cannot take
+    messages (`deliveries_store`); raises what refused it."""
+    result = deliveries_store([DeliveryItem(account_id=account.pk, raw=raw, mailbox=mailbox_name)])[
+        0
+    ]
+    if isinstance(result, ServiceError):
+        raise result
+    return AppendResult(uidvalidity=result.uidvalidity, uids=(result.uid,))
 
 
 def _source_rows(source: Mailbox, uids: UidSet) -> list[tuple[int, int, int, int, int, int]]:
@@ -237,7 +181,7 @@ def _copy_into(
         quota_check(
             account_id=dest.account_id, add_bytes=sum(r[4] for r in rows), add_messages=len(rows)
         )
-    dest_uids = _insert_messages(dest, [r[1:] for r in rows])
+    dest_uids = messages_insert(dest, [NewMessage(*r[1:]) for r in rows])
     return [r[0] for r in rows], dest_uids
 
 

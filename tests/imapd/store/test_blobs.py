@@ -64,7 +64,7 @@ def test_blobs_are_fsynced_and_in_place_before_rows_are_written(inbox, monkeypat
 
 
 def test_failed_append_leaves_no_blob(inbox, monkeypatch):
-    monkeypatch.setattr(services.messages, "_insert_messages", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(services.messages, "messages_insert", lambda *a, **k: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         services.messages_append(mailbox=inbox, items=items(2))
     assert blob_files(inbox.account_id) == set()

@@ -101,7 +101,7 @@ def test_multi_append_is_atomic_when_the_database_write_fails(inbox, monkeypatch
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(services.messages, "_insert_messages", broken)
+    monkeypatch.setattr(services.messages, "messages_insert", broken)
     with pytest.raises(RuntimeError):
         services.messages_append(mailbox=inbox, items=items(3))
     assert not Message.objects.filter(mailbox=inbox).exists()

@@ -1,0 +1,416 @@
+"""Final delivery into the store: many messages, for many accounts, in one transaction.
+
+Delivery is split in two so that the mail daemon can commit concurrent deliveries together
+(group commit, `imapd.smtp.group_commit`):
+
+- `deliveries_prepare` does everything that needs no lock: checks, the MIME analysis,
+  sealing for encrypted accounts, and writing each blob (fsynced, with its directory);
+- `deliveries_commit` runs one transaction for any number of prepared messages: it locks the
+  accounts' store rows and target mailboxes, checks again that each account takes mail (it
+  may have been disabled since RCPT), applies quotas message by message, and inserts the rows.
+
+Each message gets its own result: one over quota or for a disabled account is refused alone
+while the others are stored. A transaction that fails stores nothing and removes every blob;
+a refused message's blob is removed as well, so only committed rows keep blobs.
+
+`deliveries_store` is both halves for one caller (the `deliver` command, the REST append,
+bounces). The reads here are plain SQL for the reason given in `rows`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from accounts.models import Account, Domain
+from imapd.crypto import sealing
+from imapd.crypto.models import AccountKeyPair, KeyPairState
+from imapd.models import AccountStore, Mailbox
+from imapd.store import blobs, names
+from imapd.store.flags import ParsedFlags, keyword_mask, parse_flags
+from imapd.store.quota import accounts_usage, quota_refusal
+from imapd.store.services._common import lock_store, new_object_id, register_keywords, unix_seconds
+from imapd.store.services.mailboxes import mailboxes_create_defaults
+from imapd.store.services.rows import NewContent, NewMessage, contents_insert, messages_insert
+from imapd.store.sql import column, columns, for_update, placeholders, table
+from imapd.store.summary import ContentFields, content_fields
+from mailplatform.errors import (
+    LimitExceeded,
+    NotFound,
+    NotPermitted,
+    ServiceError,
+    TemporaryFailure,
+    ValidationFailed,
+)
+
+
+@dataclass(frozen=True)
+class DeliveryItem:
+    """One message for one account: `raw` is what is stored (trace fields included);
+    `mailbox` is used when it exists and can hold messages, else INBOX."""
+
+    account_id: int
+    raw: bytes
+    mailbox: str = names.INBOX
+    flags: tuple[str, ...] = ()
+    internal_date: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Delivered:
+    account_id: int
+    mailbox: str
+    uidvalidity: int
+    uid: int
+
+
+DeliveryResult = Delivered | ServiceError
+
+
+@dataclass(frozen=True)
+class PreparedDelivery:
+    """A message whose blob is durable, waiting for `deliveries_commit`."""
+
+    item: DeliveryItem
+    flags: ParsedFlags
+    blob_key: str
+    fields: ContentFields
+    seal: sealing.ContentSeal | None
+
+
+def deliveries_store(items: Sequence[DeliveryItem]) -> list[DeliveryResult]:
+    """Prepare and commit `items` in one transaction; one result per item, in order."""
+    prepared = deliveries_prepare(items)
+    committed = iter(deliveries_commit([p for p in prepared if isinstance(p, PreparedDelivery)]))
+    return [next(committed) if isinstance(p, PreparedDelivery) else p for p in prepared]
+
+
+def deliveries_prepare(items: Sequence[DeliveryItem]) -> list[PreparedDelivery | ServiceError]:
+    """Check, analyse, seal and durably write each message; an error for those refused."""
+    states = _account_states({i.account_id for i in items})
+    results: list[PreparedDelivery | ServiceError] = []
+    pending: dict[int, list[tuple[int, bytes]]] = defaultdict(list)  # account -> (index, blob)
+    for index, item in enumerate(items):
+        state = states.get(item.account_id)
+        try:
+            if state is None:
+                raise NotFound("No such account.")
+            flags = _checked(item)
+            fields = content_fields(item.raw)
+            sealer = sealing.sealer_of(state.current_pair)
+            sealed = sealer.seal(item.raw, fields) if sealer else None
+        except ServiceError as error:
+            results.append(error)
+            continue
+        pending[item.account_id].append((index, sealed.blob if sealed else item.raw))
+        results.append(
+            PreparedDelivery(
+                item=item,
+                flags=flags,
+                blob_key="",
+                fields=sealed.fields if sealed else fields,
+                seal=sealed.seal if sealed else None,
+            )
+        )
+    for account_id, blobs_wanted in pending.items():
+        try:
+            keys = blobs.blobs_write(account_id=account_id, contents=[b for _, b in blobs_wanted])
+        except OSError as error:
+            failure = TemporaryFailure(f"The message store cannot write: {error.strerror}.")
+            for index, _ in blobs_wanted:
+                results[index] = failure
+            continue
+        for (index, _), key in zip(blobs_wanted, keys, strict=True):
+            prepared = results[index]
+            assert isinstance(prepared, PreparedDelivery)
+            results[index] = PreparedDelivery(
+                prepared.item, prepared.flags, key, prepared.fields, prepared.seal
+            )
+    return results
+
+
+def _checked(item: DeliveryItem) -> ParsedFlags:
+    flags = parse_flags(item.flags)
+    if len(item.raw) > settings.MAX_MESSAGE_SIZE:
+        raise LimitExceeded(
+            f"A message may have at most {settings.MAX_MESSAGE_SIZE} bytes.", code="TOOBIG"
+        )
+    if not item.raw.strip(b"\r\n"):
+        raise ValidationFailed("An empty message cannot be delivered.", code="CANNOT")
+    return flags
+
+
+def deliveries_commit(prepared: Sequence[PreparedDelivery]) -> list[DeliveryResult]:
+    """Store prepared messages in one transaction; one result per message, in order.
+
+    Raises (a database error) when the transaction fails: then nothing is stored, every blob
+    is removed, and each message may be tried again.
+    """
+    if not prepared:
+        return []
+    try:
+        with transaction.atomic():
+            results = _commit(prepared)
+    except BaseException:
+        _blobs_remove(prepared)
+        raise
+    _blobs_remove(p for p, r in zip(prepared, results, strict=True) if not isinstance(r, Delivered))
+    return results
+
+
+def _blobs_remove(prepared: Iterable[PreparedDelivery]) -> None:
+    by_account: dict[int, list[str]] = defaultdict(list)
+    for p in prepared:
+        by_account[p.item.account_id].append(p.blob_key)
+    for account_id, keys in by_account.items():
+        blobs.blobs_delete(account_id=account_id, keys=keys)
+
+
+def _commit(prepared: Sequence[PreparedDelivery]) -> list[DeliveryResult]:
+    account_ids = sorted({p.item.account_id for p in prepared})
+    _stores_lock(account_ids)
+    states = _account_states(account_ids)
+    now = timezone.now()
+    targets = _targets_lock(account_ids, {_wanted_name(p.item.mailbox) for p in prepared})
+    usage = accounts_usage([a for a, s in states.items() if s.limits != (None, None)])
+    results: list[DeliveryResult | None] = [None] * len(prepared)
+    accepted: dict[int, list[tuple[int, Mailbox]]] = defaultdict(list)  # account -> (index, mb)
+    for index, p in enumerate(prepared):
+        state = states.get(p.item.account_id)
+        if state is None:
+            results[index] = NotFound("No such account.")
+            continue
+        refusal = state.account.delivery_refusal(now)
+        if refusal is not None:
+            results[index] = NotPermitted(f"{state.account.pk} does not take mail ({refusal}).")
+            continue
+        if state.limits != (None, None):
+            used = usage.get(p.item.account_id, (0, 0))
+            over = quota_refusal(
+                limits=state.limits, usage=used, add_bytes=p.fields.size, add_messages=1
+            )
+            if over is not None:
+                results[index] = over
+                continue
+            usage[p.item.account_id] = (used[0] + p.fields.size, used[1] + 1)
+        mailbox = _target(targets, p.item.account_id, _wanted_name(p.item.mailbox))
+        accepted[p.item.account_id].append((index, mailbox))
+    for account_id, entries in accepted.items():
+        registry = _keywords_registered(account_id, [prepared[i].flags for i, _ in entries])
+        try:
+            seals = sealing.seals_for_pair(
+                account_id, [prepared[i].seal for i, _ in entries], states[account_id].current_pair
+            )
+        except TemporaryFailure as error:
+            for i, _ in entries:
+                results[i] = error
+            continue
+        _insert(prepared, entries, seals, registry, results)
+    return [r if r is not None else TemporaryFailure("Not stored.") for r in results]
+
+
+def _insert(
+    prepared: Sequence[PreparedDelivery],
+    entries: list[tuple[int, Mailbox]],
+    seals: list[sealing.ContentSeal | None],
+    registry: list[str],
+    results: list[DeliveryResult | None],
+) -> None:
+    """Insert one account's accepted messages: their contents, then per mailbox their rows."""
+    content_ids = contents_insert(
+        [
+            NewContent(
+                account_id=prepared[i].item.account_id,
+                blob_key=prepared[i].blob_key,
+                email_id=new_object_id("M"),
+                fields=prepared[i].fields,
+                key_pair_id=seal.pair_id if seal else None,
+                sealed_key=seal.sealed_key if seal else None,
+            )
+            for (i, _), seal in zip(entries, seals, strict=True)
+        ]
+    )
+    arrival = unix_seconds()
+    by_mailbox: dict[int, list[tuple[int, NewMessage]]] = defaultdict(list)
+    mailboxes: dict[int, Mailbox] = {}
+    for (i, mailbox), content_id in zip(entries, content_ids, strict=True):
+        p = prepared[i]
+        mailboxes[mailbox.pk] = mailbox
+        by_mailbox[mailbox.pk].append(
+            (
+                i,
+                NewMessage(
+                    flags=p.flags.system,
+                    keywords=keyword_mask(registry, p.flags.keywords),
+                    internal_date=(
+                        unix_seconds(p.item.internal_date) if p.item.internal_date else arrival
+                    ),
+                    size=p.fields.size,
+                    content_id=content_id,
+                ),
+            )
+        )
+    for mailbox_id, rows in by_mailbox.items():
+        mailbox = mailboxes[mailbox_id]
+        uids = messages_insert(mailbox, [row for _, row in rows])
+        for (i, _), uid in zip(rows, uids, strict=True):
+            results[i] = Delivered(mailbox.account_id, mailbox.name, mailbox.uidvalidity, uid)
+
+
+def _keywords_registered(account_id: int, flags: Sequence[ParsedFlags]) -> list[str]:
+    """The account's keyword registry with these messages' keywords added (rare: only the
+    `deliver --flag` and REST append callers set keywords)."""
+    keywords = [kw for f in flags for kw in f.keywords]
+    if not keywords:
+        return []
+    return register_keywords(lock_store(account_id), keywords)
+
+
+def _wanted_name(name: str) -> str:
+    try:
+        return names.mailbox_name_normalize(name)
+    except ValidationFailed:
+        return names.INBOX
+
+
+def _target(targets: dict[tuple[int, str], Mailbox], account_id: int, wanted: str) -> Mailbox:
+    """The wanted mailbox when it can hold messages, else INBOX (made for an account older
+    than its store)."""
+    mailbox = targets.get((account_id, wanted))
+    if mailbox is not None and not mailbox.noselect:
+        return mailbox
+    inbox = targets.get((account_id, names.INBOX))
+    if inbox is None:
+        mailboxes_create_defaults(account=Account.objects.get(pk=account_id))
+        locked = _targets_lock([account_id], {names.INBOX})
+        targets.update(locked)
+        inbox = locked[(account_id, names.INBOX)]
+    return inbox
+
+
+# --- reads under the transaction's locks (plain SQL, see `rows`) ---------------------------
+
+
+@dataclass(frozen=True)
+class _AccountState:
+    account: Account  # with what `delivery_refusal` reads, and its domain's `is_active`
+    limits: tuple[int | None, int | None]  # quota bytes, messages
+    current_pair: sealing.CurrentPair | None
+
+
+@cache
+def _account_state_sql() -> str:
+    a, d, k = Account, Domain, AccountKeyPair
+    wanted = [
+        *(f"a.{column(a, f)}" for f in _ACCOUNT_FIELDS),
+        f"d.{column(d, 'id')}",
+        f"d.{column(d, 'is_active')}",
+        f"k.{column(k, 'id')}",
+        f"k.{column(k, 'public_key')}",
+    ]
+    return (
+        f"SELECT {', '.join(wanted)} FROM {table(a)} a "  # noqa: S608
+        f"JOIN {table(d)} d ON d.{column(d, 'id')} = a.{column(a, 'domain')} "
+        f"LEFT JOIN {table(k)} k ON k.{column(k, 'account')} = a.{column(a, 'id')} "
+        f"AND k.{column(k, 'state')} = %s WHERE a.{column(a, 'id')} IN "
+    )
+
+
+_ACCOUNT_FIELDS = (
+    "id",
+    "is_active",
+    "deletion_pending_since",
+    "expires_at",
+    "quota_bytes",
+    "quota_messages",
+)
+
+
+def _aware(value: datetime | str | None) -> datetime | None:
+    """A datetime column read with plain SQL: SQLite gives naive UTC (or text)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def _account_states(account_ids: Iterable[int]) -> dict[int, _AccountState]:
+    """Whether each account takes mail, its quota and its current key pair: one query."""
+    ids = sorted(set(account_ids))
+    if not ids:
+        return {}
+    with connection.cursor() as cursor:
+        sql = f"{_account_state_sql()}({placeholders(len(ids))})"
+        cursor.execute(sql, [KeyPairState.CURRENT, *ids])
+        rows = cursor.fetchall()
+    states: dict[int, _AccountState] = {}
+    for pk, active, pending, expires, q_bytes, q_messages, d_pk, d_active, k_pk, k_pub in rows:
+        account = Account(
+            pk=pk,
+            is_active=bool(active),
+            deletion_pending_since=_aware(pending),
+            expires_at=_aware(expires),
+            domain=Domain(pk=d_pk, is_active=bool(d_active)),
+        )
+        pair = None if k_pk is None else (int(k_pk), bytes(k_pub))
+        states[pk] = _AccountState(account, (q_bytes, q_messages), pair)
+    return states
+
+
+def _stores_lock(account_ids: list[int]) -> None:
+    """Lock the accounts' `AccountStore` rows in id order (what every writer locks first)."""
+    if not connection.features.has_select_for_update:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {column(AccountStore, 'account')} FROM {table(AccountStore)} "  # noqa: S608
+            f"WHERE {column(AccountStore, 'account')} IN ({placeholders(len(account_ids))}) "
+            f"ORDER BY {column(AccountStore, 'account')}{for_update()}",
+            account_ids,
+        )
+        found = {row[0] for row in cursor.fetchall()}
+    for account_id in account_ids:
+        if account_id not in found:  # an account older than its store: make the row
+            lock_store(account_id)
+
+
+@cache
+def _mailbox_columns() -> str:
+    return columns(
+        Mailbox, "id", "account", "name", "noselect", "uidvalidity", "uidnext", "highest_modseq"
+    )
+
+
+def _targets_lock(account_ids: list[int], wanted: set[str]) -> dict[tuple[int, str], Mailbox]:
+    """Lock the accounts' mailboxes that deliveries may go to (the wanted ones and INBOX)."""
+    mailbox_names = sorted(wanted | {names.INBOX})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {_mailbox_columns()} FROM {table(Mailbox)} "  # noqa: S608
+            f"WHERE {column(Mailbox, 'account')} IN ({placeholders(len(account_ids))}) "
+            f"AND {column(Mailbox, 'name')} IN ({placeholders(len(mailbox_names))}) "
+            f"ORDER BY {column(Mailbox, 'id')}{for_update()}",
+            [*account_ids, *mailbox_names],
+        )
+        rows = cursor.fetchall()
+    found: dict[tuple[int, str], Mailbox] = {}
+    for pk, account_id, name, noselect, uidvalidity, uidnext, highest_modseq in rows:
+        found[(account_id, name)] = Mailbox(
+            pk=pk,
+            account_id=account_id,
+            name=name,
+            noselect=bool(noselect),
+            uidvalidity=uidvalidity,
+            uidnext=uidnext,
+            highest_modseq=highest_modseq,
+        )
+    return found

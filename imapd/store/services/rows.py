@@ -1,0 +1,176 @@
+"""The rows every path that adds messages writes: contents, messages, mailbox counters.
+
+APPEND, COPY, MOVE, the bulk importers and final delivery (LMTP, submission, `deliver`, the
+REST append) all add messages through `contents_insert` and `messages_insert`, so UID
+allocation, counters and publishing live in one place.
+
+They are plain SQL through Django's connection rather than `bulk_create`: building an ORM
+query costs a few hundred microseconds of Python, several times what SQLite or PostgreSQL
+take to run it, and these statements sit on the delivery hot path (see
+bench/lmtp_delivery.py); see `imapd.store.sql`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from typing import Any, NamedTuple
+
+from django.db import connection
+
+from imapd.models import Mailbox, Message, MessageContent
+from imapd.store.flags import DELETED, SEEN
+from imapd.store.notifier import ChangeKind
+from imapd.store.queries import chunked
+from imapd.store.services._common import allocate, publish
+from imapd.store.sql import columns, placeholders, table
+from imapd.store.summary import ContentFields
+
+# Rows per multi-row INSERT: well under SQLite's 32,766 bound parameters for 17 columns.
+_ROWS_PER_INSERT = 500
+
+
+_CONTENT_FIELDS = (
+    "account",
+    "blob_key",
+    "size",
+    "email_id",
+    "thread_id",
+    "message_id",
+    "sent_at",
+    "sent_date",
+    "subject_search",
+    "from_search",
+    "to_search",
+    "cc_search",
+    "bcc_search",
+    "envelope",
+    "structure",
+    "header_fields",
+    "key_pair",
+    "sealed_key",
+)
+_MESSAGE_FIELDS = (
+    "mailbox",
+    "uid",
+    "modseq",
+    "flags",
+    "keywords",
+    "internal_date",
+    "size",
+    "content",
+)
+
+
+@cache
+def _content_insert_sql(rows: int) -> str:
+    values = f"({placeholders(len(_CONTENT_FIELDS))})"
+    return (
+        f"INSERT INTO {table(MessageContent)} ({columns(MessageContent, *_CONTENT_FIELDS)}) "  # noqa: S608
+        f"VALUES {', '.join([values] * rows)} RETURNING "
+        f"{columns(MessageContent, 'id', 'email_id')}"
+    )
+
+
+@cache
+def _message_insert_sql() -> str:
+    values = placeholders(len(_MESSAGE_FIELDS))
+    return (
+        f"INSERT INTO {table(Message)} ({columns(Message, *_MESSAGE_FIELDS)}) "  # noqa: S608
+        f"VALUES ({values})"
+    )
+
+
+@cache
+def _counters_update_sql() -> str:
+    def col(name: str) -> str:
+        return columns(Mailbox, name)
+
+    adds = ("message_count", "unseen_count", "deleted_count", "recent_count", "total_size")
+    sets = [f"{col('uidnext')} = %s", f"{col('highest_modseq')} = %s"]
+    sets += [f"{col(name)} = {col(name)} + %s" for name in adds]
+    return f"UPDATE {table(Mailbox)} SET {', '.join(sets)} WHERE {col('id')} = %s"  # noqa: S608
+
+
+class NewContent(NamedTuple):
+    """A `MessageContent` row to insert: its blob, its analysis and, encrypted, its seal."""
+
+    account_id: int
+    blob_key: str
+    email_id: str
+    fields: ContentFields
+    key_pair_id: int | None = None
+    sealed_key: bytes | None = None
+
+
+def contents_insert(contents: Sequence[NewContent]) -> list[int]:
+    """Insert content rows; their ids, in order."""
+    ops = connection.ops
+    ids: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        for chunk in chunked(list(contents), _ROWS_PER_INSERT):
+            params: list[Any] = []
+            for c in chunk:
+                f = c.fields
+                params += (
+                    c.account_id,
+                    c.blob_key,
+                    f.size,
+                    c.email_id,
+                    "",
+                    f.message_id,
+                    ops.adapt_datetimefield_value(f.sent_at),
+                    ops.adapt_datefield_value(f.sent_date),
+                    f.subject_search,
+                    f.from_search,
+                    f.to_search,
+                    f.cc_search,
+                    f.bcc_search,
+                    f.envelope,
+                    f.structure,
+                    f.header_fields,
+                    c.key_pair_id,
+                    c.sealed_key,
+                )
+            cursor.execute(_content_insert_sql(len(chunk)), params)
+            # RETURNING promises no order: the random, unique EMAILID says which row is which.
+            ids.update((email_id, pk) for pk, email_id in cursor.fetchall())
+    return [ids[c.email_id] for c in contents]
+
+
+class NewMessage(NamedTuple):
+    """A `Message` row to insert; the UID and modseq are allocated by `messages_insert`."""
+
+    flags: int
+    keywords: int
+    internal_date: int
+    size: int
+    content_id: int
+
+
+def messages_insert(mailbox: Mailbox, rows: Sequence[NewMessage]) -> list[int]:
+    """Insert rows into a locked mailbox with fresh UIDs and one new modseq, update its
+    counters in the same transaction, publish the change once committed; the new UIDs."""
+    uids, modseq = allocate(mailbox, len(rows))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            _message_insert_sql(),
+            [(mailbox.pk, uid, modseq, *r) for uid, r in zip(uids, rows, strict=True)],
+        )
+        cursor.execute(
+            _counters_update_sql(),
+            (
+                uids[-1] + 1,
+                modseq,
+                len(rows),
+                sum(1 for r in rows if not r.flags & SEEN),
+                sum(1 for r in rows if r.flags & DELETED),
+                len(rows),
+                sum(r.size for r in rows),
+                mailbox.pk,
+            ),
+        )
+    mailbox.uidnext = uids[-1] + 1
+    mailbox.highest_modseq = modseq
+    publish(mailbox, modseq, ChangeKind.APPEND)
+    return uids
