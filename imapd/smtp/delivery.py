@@ -41,6 +41,8 @@ from imapd.store.services.delivery import (
     Delivered,
     DeliveryItem,
     DeliveryResult,
+    PreparedDelivery,
+    deliveries_prepare,
     deliveries_store,
 )
 from mailplatform.errors import (
@@ -389,5 +391,14 @@ def items_store(items: Sequence[DeliveryItem]) -> list[DeliveryResult | Reply]:
     try:
         return list(deliveries_store(items))
     except Exception:  # the database is unreachable, or worse: the sender tries again later
+        log.exception("delivery failed: nothing was stored")
+        return [replies.TEMPORARY_FAILURE] * len(items)
+
+
+def items_prepare(items: Sequence[DeliveryItem]) -> list[PreparedDelivery | ServiceError | Reply]:
+    """`deliveries_prepare`, with a temporary failure for all when it cannot run at all."""
+    try:
+        return list(deliveries_prepare(items))
+    except Exception:
         log.exception("delivery failed: nothing was stored")
         return [replies.TEMPORARY_FAILURE] * len(items)

@@ -16,8 +16,8 @@ from django.db import connection
 from accounts.models import Account
 from imapd.models import Mailbox
 from imapd.store.dto import QuotaResource, QuotaRoot
-from imapd.store.sql import column, placeholders, table
 from mailplatform.errors import LimitExceeded
+from mailplatform.sql import column, placeholders, table
 
 ROOT_NAME: Final = ""
 # How quota roots are named to clients (IMAP and the REST API): after the account.
@@ -35,7 +35,7 @@ def account_usage(*, account_id: int) -> tuple[int, int]:
 
 def accounts_usage(account_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
     """(bytes, messages) stored by each account that has mailboxes, in one query (plain SQL:
-    it runs in every delivery to an account with a quota, see `imapd.store.sql`)."""
+    it runs in every delivery to an account with a quota, see `mailplatform.sql`)."""
     if not account_ids:
         return {}
     m, account = Mailbox, column(Mailbox, "account")

@@ -22,15 +22,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from accounts.models import Account, Domain
+from accounts.selectors import account_from_delivery_state, delivery_state_columns
 from imapd.crypto import sealing
 from imapd.crypto.models import AccountKeyPair, KeyPairState
 from imapd.models import AccountStore, Mailbox
@@ -40,7 +41,6 @@ from imapd.store.quota import accounts_usage, quota_refusal
 from imapd.store.services._common import lock_store, new_object_id, register_keywords, unix_seconds
 from imapd.store.services.mailboxes import mailboxes_create_defaults
 from imapd.store.services.rows import NewContent, NewMessage, contents_insert, messages_insert
-from imapd.store.sql import column, columns, for_update, placeholders, table
 from imapd.store.summary import ContentFields, content_fields
 from mailplatform.errors import (
     LimitExceeded,
@@ -50,6 +50,7 @@ from mailplatform.errors import (
     TemporaryFailure,
     ValidationFailed,
 )
+from mailplatform.sql import column, columns, for_update, placeholders, table
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ class Delivered:
 
 
 DeliveryResult = Delivered | ServiceError
+E = TypeVar("E")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -89,8 +92,21 @@ class PreparedDelivery:
 def deliveries_store(items: Sequence[DeliveryItem]) -> list[DeliveryResult]:
     """Prepare and commit `items` in one transaction; one result per item, in order."""
     prepared = deliveries_prepare(items)
-    committed = iter(deliveries_commit([p for p in prepared if isinstance(p, PreparedDelivery)]))
-    return [next(committed) if isinstance(p, PreparedDelivery) else p for p in prepared]
+    return committed_merge(prepared, deliveries_commit(prepared_only(prepared)))
+
+
+def prepared_only(prepared: Sequence[PreparedDelivery | E]) -> list[PreparedDelivery]:
+    """What `deliveries_prepare` made ready for `deliveries_commit`, without its refusals."""
+    return [p for p in prepared if isinstance(p, PreparedDelivery)]
+
+
+def committed_merge(
+    prepared: Sequence[PreparedDelivery | E], committed: Iterable[R]
+) -> list[E | R]:
+    """One result per item: the refusals of `prepared`, and in the places of the prepared
+    messages what became of them (`committed`, in their order)."""
+    results = iter(committed)
+    return [next(results) if isinstance(p, PreparedDelivery) else p for p in prepared]
 
 
 def deliveries_prepare(items: Sequence[DeliveryItem]) -> list[PreparedDelivery | ServiceError]:
@@ -310,9 +326,9 @@ class _AccountState:
 def _account_state_sql() -> str:
     a, d, k = Account, Domain, AccountKeyPair
     wanted = [
-        *(f"a.{column(a, f)}" for f in _ACCOUNT_FIELDS),
-        f"d.{column(d, 'id')}",
-        f"d.{column(d, 'is_active')}",
+        *delivery_state_columns("a", "d"),
+        f"a.{column(a, 'quota_bytes')}",
+        f"a.{column(a, 'quota_messages')}",
         f"k.{column(k, 'id')}",
         f"k.{column(k, 'public_key')}",
     ]
@@ -322,25 +338,6 @@ def _account_state_sql() -> str:
         f"LEFT JOIN {table(k)} k ON k.{column(k, 'account')} = a.{column(a, 'id')} "
         f"AND k.{column(k, 'state')} = %s WHERE a.{column(a, 'id')} IN "
     )
-
-
-_ACCOUNT_FIELDS = (
-    "id",
-    "is_active",
-    "deletion_pending_since",
-    "expires_at",
-    "quota_bytes",
-    "quota_messages",
-)
-
-
-def _aware(value: datetime | str | None) -> datetime | None:
-    """A datetime column read with plain SQL: SQLite gives naive UTC (or text)."""
-    if isinstance(value, str):
-        value = parse_datetime(value)
-    if value is not None and value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value
 
 
 def _account_states(account_ids: Iterable[int]) -> dict[int, _AccountState]:
@@ -353,16 +350,11 @@ def _account_states(account_ids: Iterable[int]) -> dict[int, _AccountState]:
         cursor.execute(sql, [KeyPairState.CURRENT, *ids])
         rows = cursor.fetchall()
     states: dict[int, _AccountState] = {}
-    for pk, active, pending, expires, q_bytes, q_messages, d_pk, d_active, k_pk, k_pub in rows:
-        account = Account(
-            pk=pk,
-            is_active=bool(active),
-            deletion_pending_since=_aware(pending),
-            expires_at=_aware(expires),
-            domain=Domain(pk=d_pk, is_active=bool(d_active)),
-        )
-        pair = None if k_pk is None else (int(k_pk), bytes(k_pub))
-        states[pk] = _AccountState(account, (q_bytes, q_messages), pair)
+    for row in rows:
+        account = account_from_delivery_state(row)
+        q_bytes, q_messages, k_pk, k_public = row[6:]
+        pair = None if k_pk is None else (int(k_pk), bytes(k_public))
+        states[account.pk] = _AccountState(account, (q_bytes, q_messages), pair)
     return states
 
 

@@ -7,7 +7,7 @@ allocation, counters and publishing live in one place.
 They are plain SQL through Django's connection rather than `bulk_create`: building an ORM
 query costs a few hundred microseconds of Python, several times what SQLite or PostgreSQL
 take to run it, and these statements sit on the delivery hot path (see
-bench/lmtp_delivery.py); see `imapd.store.sql`.
+bench/lmtp_delivery.py); see `mailplatform.sql`.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from imapd.store.flags import DELETED, SEEN
 from imapd.store.notifier import ChangeKind
 from imapd.store.queries import chunked
 from imapd.store.services._common import allocate, publish
-from imapd.store.sql import columns, placeholders, table
 from imapd.store.summary import ContentFields
+from mailplatform.sql import columns, placeholders, table
 
 # Rows per multi-row INSERT: well under SQLite's 32,766 bound parameters for 17 columns.
 _ROWS_PER_INSERT = 500

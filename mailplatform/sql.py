@@ -1,6 +1,6 @@
-"""Names and fragments for the store's few plain-SQL statements (`imapd.store.services.rows`
-and `.delivery`, `imapd.store.quota`): those on the delivery hot path, where building an ORM
-query would cost more than running it.
+"""Names and fragments for the few plain-SQL statements: those on the delivery hot path
+(`accounts.selectors.recipient_resolve`, `imapd.store.services.rows` and `.delivery`,
+`imapd.store.quota`), where building an ORM query would cost more than running it.
 
 Only names from the models' metadata are formatted into SQL text (hence the `noqa: S608` where
 statements are assembled); every value is a bound parameter.
@@ -8,8 +8,11 @@ statements are assembled); every value is a bound parameter.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from django.db import connection
 from django.db.models import Field, Model
+from django.utils.dateparse import parse_datetime
 
 
 def table(model: type[Model]) -> str:
@@ -36,3 +39,12 @@ def for_update() -> str:
     """Row locks where the database has them; SQLite has none, and the settings' IMMEDIATE
     transactions lock the whole database instead."""
     return " FOR UPDATE" if connection.features.has_select_for_update else ""
+
+
+def aware_datetime(value: datetime | str | None) -> datetime | None:
+    """A datetime column read with plain SQL: SQLite gives naive UTC (or text)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
