@@ -158,34 +158,73 @@ class MailServer(SMTP):
 
     async def _read_data(self, limit: int) -> bytes | None:
         """The message up to the lone dot, dot-unstuffed (RFC 5321 4.5.2); None when it is
-        longer than `limit` (read to the end all the same, keeping nothing)."""
-        reader = self._reader
+        longer than `limit` (read to the end all the same, keeping nothing).
+
+        Read in large pieces, not line by line: the stream is searched for LF followed by a
+        dot, which after a CR starts the end marker or a stuffed line; everything between is
+        taken as it is (a dot after a bare LF is data, as before). Nothing after the end
+        marker is read: a pipelining client may have sent its next command already.
+        """
         data = bytearray()
-        too_big = False
-        at_line_start = True
+        kept = True
+        tail = b""  # the last byte read before the current piece
+
+        def keep(piece: bytes) -> None:
+            nonlocal kept
+            if kept and len(data) + len(piece) > limit:
+                kept = False
+                data.clear()
+            if kept:
+                data.extend(piece)
+
+        at_line_start = True  # the data starts a line
+        while True:
+            dot = False
+            if at_line_start:
+                tail = await self._read_exactly(1)
+                dot = tail == b"."
+                if not dot:
+                    keep(tail)
+            if not dot:
+                piece = await self._read_until(b"\n.")
+                keep(piece[:-1])
+                dot = (piece[-3:-2] if len(piece) >= 3 else tail) == b"\r"
+                tail = b"."
+                if not dot:  # a dot after a bare LF is data
+                    keep(tail)
+                    at_line_start = False
+                    continue
+            # A dot starts the line: the end marker, or a stuffed line that loses the dot.
+            rest = await self._read_until(b"\r\n")
+            if rest == b"\r\n":
+                return bytes(data) if kept else None
+            keep(rest)
+            at_line_start = True
+
+    async def _read_exactly(self, count: int) -> bytes:
+        try:
+            return await self._reader.readexactly(count)
+        except asyncio.IncompleteReadError as error:
+            raise ConnectionResetError("connection closed during DATA") from error
+
+    async def _read_until(self, separator: bytes) -> bytes:
+        """Bytes up to and including `separator`, however long (the stream buffer is not)."""
+        reader = self._reader
+        pieces: list[bytes] = []
         while True:
             try:
-                piece = await reader.readuntil(b"\r\n")
+                pieces.append(await reader.readuntil(separator))
             except asyncio.LimitOverrunError as overrun:
                 piece = await reader.read(overrun.consumed)
                 if not piece:
                     raise ConnectionResetError("connection closed during DATA") from None
+                pieces.append(piece)
+                self._reset_timeout()
+                continue
             except asyncio.IncompleteReadError as error:
                 raise ConnectionResetError("connection closed during DATA") from error
             self._reset_timeout()
-            if at_line_start and piece[:1] == b".":
-                if piece == b".\r\n":
-                    break
-                piece = piece[1:]
-            at_line_start = piece.endswith(b"\r\n")
-            if too_big:
-                continue
-            if len(data) + len(piece) > limit:
-                too_big = True
-                data.clear()
-                continue
-            data += piece
-        return None if too_big else bytes(data)
+            return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
     # aiosmtpd sizes its stream buffer from this; DATA reads past it in pieces.
     line_length_limit = _READ_LIMIT

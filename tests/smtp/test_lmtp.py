@@ -210,6 +210,46 @@ def test_pipelined_commands_are_answered_in_order(mail_daemon, layout):
     assert len(inbox_messages(layout.alice)) == 1
 
 
+# (what the client sends after DATA's 354, up to and including the end marker; the message
+# it stands for). A line that starts with a dot is sent with one more (RFC 5321 4.5.2).
+_DOT_CASES = {
+    "stuffed-first-line": (b"..\r\nsecond\r\n.\r\n", b".\r\nsecond\r\n"),
+    "empty-line-after-stuffed-line": (b"..a\r\n\r\n.\r\n", b".a\r\n\r\n"),
+    "stuffed-last-line": (b"S: x\r\n\r\nbody\r\n...\r\n.\r\n", b"S: x\r\n\r\nbody\r\n..\r\n"),
+    "dot-after-bare-lf-is-data": (b"S: x\r\n\r\na\n.b\r\n.\r\n", b"S: x\r\n\r\na\n.b\r\n"),
+    "cr-before-marker-line": (b"S: x\r\n\r\na\r\r\n.\r\n", b"S: x\r\n\r\na\r\r\n"),
+    "long-stuffed-line": (
+        b"S: x\r\n\r\n.." + b"d" * 150_000 + b"\r\nend\r\n.\r\n",
+        b"S: x\r\n\r\n." + b"d" * 150_000 + b"\r\nend\r\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("piecemeal", [False, True], ids=["at-once", "byte-by-byte"])
+@pytest.mark.parametrize("name", sorted(_DOT_CASES))
+def test_data_ends_at_the_lone_dot_and_loses_stuffing_dots(mail_daemon, layout, name, piecemeal):
+    wire, meant = _DOT_CASES[name]
+    if piecemeal and len(wire) > 1000:
+        pytest.skip("byte by byte is for the short cases")
+    with socket.create_connection(("127.0.0.1", mail_daemon.port("lmtp")), timeout=30) as sock:
+        reader = sock.makefile("rb")
+        assert reader.readline().startswith(b"220")
+        sock.sendall(b"LHLO mta.test\r\n")
+        while not reader.readline().startswith(b"250 "):
+            pass
+        sock.sendall(b"MAIL FROM:<zed@example.com>\r\nRCPT TO:<alice@example.org>\r\nDATA\r\n")
+        assert [reader.readline()[:3] for _ in range(3)] == [b"250", b"250", b"354"]
+        # The next command rides along with the end marker (PIPELINING): it is not data.
+        for piece in [bytes([b]) for b in wire] if piecemeal else [wire + b"RSET\r\n"]:
+            sock.sendall(piece)
+        if piecemeal:
+            sock.sendall(b"RSET\r\n")
+        assert reader.readline().startswith(b"250 2.0.0")
+        assert reader.readline().startswith(b"250")  # RSET
+    (stored,) = inbox_messages(layout.alice)
+    assert body_of(stored) == normalize_line_ends(meant)
+
+
 def test_concurrent_deliveries_into_one_mailbox_get_unique_ascending_uids(mail_daemon, layout):
     connections, per_connection = 8, 6
     barrier = threading.Barrier(connections)
