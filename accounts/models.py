@@ -132,13 +132,12 @@ class Account(models.Model):
 
     def delivery_refusal(self, now: datetime) -> str | None:
         """Why this account may not receive mail now, or None when it may."""
-        if not self.is_active or not self.domain.is_active:
-            return "disabled"
-        if self.deletion_pending_since is not None:
-            return "pending deletion"
-        if self.expires_at is not None and self.expires_at <= now:
-            return "expired"
-        return None
+        return delivery_refusal_of(
+            is_active=self.is_active and self.domain.is_active,
+            deletion_pending_since=self.deletion_pending_since,
+            expires_at=self.expires_at,
+            now=now,
+        )
 
     def login_refusal(self, now: datetime) -> str | None:
         """Why this account may not log in now, or None when it may. An account without a
@@ -147,6 +146,24 @@ class Account(models.Model):
         if refusal is None and not self.password:
             return "no password set"
         return refusal
+
+
+def delivery_refusal_of(
+    *,
+    is_active: bool,
+    deletion_pending_since: datetime | None,
+    expires_at: datetime | None,
+    now: datetime,
+) -> str | None:
+    """Why an account in this state (`is_active`: it and its domain) may not receive mail
+    now, or None; `Account.delivery_refusal`, and the delivery path's plain-SQL reads."""
+    if not is_active:
+        return "disabled"
+    if deletion_pending_since is not None:
+        return "pending deletion"
+    if expires_at is not None and expires_at <= now:
+        return "expired"
+    return None
 
 
 class Alias(models.Model):

@@ -125,11 +125,6 @@ def relay_configured() -> bool:
     return bool(settings.SMTP_RELAY_URL)
 
 
-def delivery_refusal(account: Account, now: datetime) -> str | None:
-    """Why `account` cannot receive mail now (disabled, expired, pending deletion), or None."""
-    return account.delivery_refusal(now)
-
-
 def recipient_check(address: str, *, now: datetime | None = None) -> RecipientCheck:
     """Resolve an envelope recipient (aliases, catch-all, `user+tag`, any case) and say whether
     mail for it is accepted: 550 5.1.1 unknown, 550 5.2.1 disabled or expired."""
@@ -139,7 +134,7 @@ def recipient_check(address: str, *, now: datetime | None = None) -> RecipientCh
         return RecipientCheck(address, replies.UNKNOWN_USER, is_local_domain=False)
     if not resolution.is_known:
         return RecipientCheck(address, replies.UNKNOWN_USER)
-    usable = tuple(a.pk for a in resolution.accounts if delivery_refusal(a, moment) is None)
+    usable = tuple(a.pk for a in resolution.accounts if a.refusal(moment) is None)
     external = tuple(resolution.external)
     if external and not relay_configured():
         if not usable:

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 def test_account_is_found_case_insensitively_and_with_a_subaddress_tag(account):
     for address in ["alice@example.org", "ALICE@Example.ORG", "alice+lists@example.org"]:
-        assert recipient_resolve(address).accounts == [account]
+        assert [a.pk for a in recipient_resolve(address).accounts] == [account.pk]
 
 
 def test_alias_delivers_to_all_its_destinations(domain, account):
@@ -31,8 +31,8 @@ def test_alias_delivers_to_all_its_destinations(domain, account):
 def test_catch_all_takes_unknown_local_parts_but_not_over_real_ones(domain, account):
     bob = services.account_create(domain=domain, local_part="bob", password=None, acting_user=None)
     services.alias_create(domain=domain, local_part="", targets=[bob.address], acting_user=None)
-    assert recipient_resolve("whatever@example.org").accounts == [bob]
-    assert recipient_resolve("alice@example.org").accounts == [account]
+    assert [a.pk for a in recipient_resolve("whatever@example.org").accounts] == [bob.pk]
+    assert [a.pk for a in recipient_resolve("alice@example.org").accounts] == [account.pk]
 
 
 def test_inactive_alias_is_unknown(domain, account):

@@ -31,7 +31,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Account, Domain
-from accounts.selectors import account_from_delivery_state, delivery_state_columns
+from accounts.selectors import DeliveryState, delivery_state_columns
 from imapd.crypto import sealing
 from imapd.crypto.models import AccountKeyPair, KeyPairState
 from imapd.models import AccountStore, Mailbox
@@ -204,7 +204,7 @@ def _commit(prepared: Sequence[PreparedDelivery]) -> list[DeliveryResult]:
         if state is None:
             results[index] = NotFound("No such account.")
             continue
-        refusal = state.account.delivery_refusal(now)
+        refusal = state.account.refusal(now)
         if refusal is not None:
             results[index] = NotPermitted(f"{state.account.pk} does not take mail ({refusal}).")
             continue
@@ -317,7 +317,7 @@ def _target(targets: dict[tuple[int, str], Mailbox], account_id: int, wanted: st
 
 @dataclass(frozen=True)
 class _AccountState:
-    account: Account  # with what `delivery_refusal` reads, and its domain's `is_active`
+    account: DeliveryState
     limits: tuple[int | None, int | None]  # quota bytes, messages
     current_pair: sealing.CurrentPair | None
 
@@ -351,8 +351,8 @@ def _account_states(account_ids: Iterable[int]) -> dict[int, _AccountState]:
         rows = cursor.fetchall()
     states: dict[int, _AccountState] = {}
     for row in rows:
-        account = account_from_delivery_state(row)
-        q_bytes, q_messages, k_pk, k_public = row[6:]
+        account = DeliveryState.from_row(row)
+        q_bytes, q_messages, k_pk, k_public = row[5:]
         pair = None if k_pk is None else (int(k_pk), bytes(k_public))
         states[account.pk] = _AccountState(account, (q_bytes, q_messages), pair)
     return states
