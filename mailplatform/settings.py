@@ -116,11 +116,14 @@ DATABASES = {"default": env_db("DATABASE_URL", f"sqlite:///{DATA_DIR / 'db.sqlit
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the daemon, the web server and the workers read while one of them writes;
     # IMMEDIATE transactions take the write lock up front instead of failing on upgrade.
+    # synchronous=FULL flushes the WAL at every commit: with NORMAL a power loss could take
+    # back a committed delivery that was already acknowledged (the daemon's group commit
+    # shares that flush between concurrent deliveries).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "timeout": 30,
             "transaction_mode": "IMMEDIATE",
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
         }
     )
 # Reusing connections matters for SQLite too: the mail daemon's ORM threads would otherwise

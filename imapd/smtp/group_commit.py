@@ -4,8 +4,9 @@ Every delivery must be durable before its 250, and a durable commit costs a disk
 round of locking whatever it holds. So each connection prepares its own messages in the ORM
 pool (MIME analysis and fsynced blobs run in parallel), then hands them here: while one
 transaction runs, the messages that arrive wait, and the next transaction takes all of them
-(up to `MAX_BATCH`). One connection alone commits at once; eight share their commits. No
-timer is involved, so nothing waits longer than one commit it could not join.
+(up to `MAX_BATCH`). A delivery that finds no transaction running prepares and commits in
+one trip to the pool; eight connections share their commits. No timer is involved, so
+nothing waits longer than one commit it could not join.
 
 If a shared transaction fails, every message in it gets a temporary failure (451 4.3.0) and
 its sender tries again; nothing of it was stored (`deliveries_commit`).
@@ -23,9 +24,10 @@ from typing import Final
 
 from imapd.orm_pool import run_orm
 from imapd.smtp import replies
-from imapd.smtp.delivery import EnvelopeDelivery, RecipientOutcome, items_prepare
+from imapd.smtp.delivery import EnvelopeDelivery, RecipientOutcome, items_prepare, items_store
 from imapd.smtp.replies import Reply
 from imapd.store.services.delivery import (
+    DeliveryItem,
     DeliveryResult,
     PreparedDelivery,
     committed_merge,
@@ -46,6 +48,26 @@ class GroupCommitter:
 
     waiting: list[_Waiter] = field(default_factory=list)
     running: bool = False
+
+    async def deliver(self, items: Sequence[DeliveryItem]) -> list[DeliveryResult | Reply]:
+        """Store `items`; one result per item, in order (a reply where nothing was stored)."""
+        loop = asyncio.get_running_loop()
+        if not self.running:
+            # Nothing to join: prepare and commit in one trip to the ORM pool.
+            self.running = True
+            return await asyncio.shield(loop.create_task(self._store_alone(items)))
+        prepared = await run_orm(items_prepare, items)
+        committed = await self.commit(prepared_only(prepared))
+        return committed_merge(
+            prepared,
+            committed if isinstance(committed, list) else itertools.repeat(committed),
+        )
+
+    async def _store_alone(self, items: Sequence[DeliveryItem]) -> list[DeliveryResult | Reply]:
+        try:
+            return await run_orm(items_store, items)
+        finally:
+            self._next()
 
     async def commit(self, prepared: Sequence[PreparedDelivery]) -> list[DeliveryResult] | Reply:
         """The results of `prepared`, in order, or the reply for a failed transaction."""
@@ -106,13 +128,8 @@ def committer() -> GroupCommitter:
 
 
 async def envelope_deliver_grouped(delivery: EnvelopeDelivery) -> list[RecipientOutcome]:
-    """`envelope_deliver` for the listeners: prepare in the pool, commit with the others."""
-    prepared = await run_orm(items_prepare, delivery.items)
-    committed = await committer().commit(prepared_only(prepared))
-    results: list[DeliveryResult | Reply] = committed_merge(
-        prepared,
-        committed if isinstance(committed, list) else itertools.repeat(committed),
-    )
+    """`envelope_deliver` for the listeners: the store's part shares its transaction."""
+    results = await committer().deliver(delivery.items)
     if delivery.external:  # queueing the relayed copy uses the ORM
         return await run_orm(delivery.outcomes, results)
     return delivery.outcomes(results)
