@@ -242,6 +242,8 @@ if bool(TLS_CERT_FILE) != bool(TLS_KEY_FILE):
 MAX_MESSAGE_SIZE = env_int("MAX_MESSAGE_SIZE", 50 * 1024 * 1024, minimum=1024)
 # Threads the mail daemon uses for database work (the event loop never calls the ORM itself).
 DAEMON_DB_THREADS = env_int("DAEMON_DB_THREADS", 8, minimum=1, maximum=256)
+# Threads that flush new message blobs to disk while the delivery goes on (imapd.store.blobs).
+BLOB_SYNC_THREADS = env_int("BLOB_SYNC_THREADS", 8, minimum=1, maximum=256)
 # Cross-process change notification for IDLE: empty (in-process only) or redis://...
 NOTIFY_URL = env_url("NOTIFY_URL", "", ("redis", "rediss", "unix"))
 

@@ -95,16 +95,18 @@ class Sealer:
     public_key: X25519PublicKey
 
     def seal(self, raw: bytes, fields: ContentFields) -> SealedMessage:
-        content_key = envelope.content_key_new()
-        cipher = envelope.ContentCipher(content_key)
+        cipher, seal = self.begin()
         return SealedMessage(
-            blob=cipher.seal_blob(raw),
-            fields=fields_seal(fields, cipher),
-            seal=ContentSeal(
-                pair_id=self.pair_id,
-                sealed_key=envelope.content_key_seal(content_key, self.public_key),
-                content_key=content_key,
-            ),
+            blob=cipher.seal_blob(raw), fields=fields_seal(fields, cipher), seal=seal
+        )
+
+    def begin(self) -> tuple[envelope.ContentCipher, ContentSeal]:
+        """A fresh content key: its cipher (for the blob, then `fields_seal`) and its seal."""
+        content_key = envelope.content_key_new()
+        return envelope.ContentCipher(content_key), ContentSeal(
+            pair_id=self.pair_id,
+            sealed_key=envelope.content_key_seal(content_key, self.public_key),
+            content_key=content_key,
         )
 
 

@@ -5,19 +5,24 @@ content, under a random key. Keys are random rather than content hashes: identic
 delivered to several accounts must stay separate files once each account has its own key, and
 within an account COPY shares the content row instead of the file.
 
-A write is durable when it returns: the bytes go to a temporary file that is fsynced, renamed
-into place, and the directory is fsynced, so a database row committed afterwards never points
-at a missing file. A crash between the write and the commit leaves an orphan file, which
+A write is durable once it is waited for: the bytes go to a temporary file that is fsynced,
+renamed into place, and the directory is fsynced (in a small thread pool, so that the caller
+can analyse the message meanwhile), so a database row committed afterwards never points at a
+missing file. A crash between the write and the commit leaves an orphan file, which
 `imapd.store.services.orphan_blobs_delete` collects later.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
 import shutil
+import threading
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
@@ -61,39 +66,95 @@ def _ensure_dir(path: Path) -> None:
         _fsync_dir(created.parent)
 
 
+@dataclass(frozen=True)
+class PendingBlob:
+    """A blob whose bytes are written and whose flush to disk may still be running."""
+
+    key: str
+    synced: Future[None] | None  # None: not made durable (`durable=False`)
+
+    def wait(self) -> None:
+        """Return once the blob is durable; raises OSError when it could not be made so."""
+        if self.synced is not None:
+            self.synced.result()
+
+
+def blob_write_start(*, account_id: int, data: bytes, durable: bool = True) -> PendingBlob:
+    """Write `data` as a new blob and start making it durable in the background.
+
+    The flushes (the file, then its directory once it is renamed into place) take about as
+    long as the MIME analysis of a message: delivery runs them meanwhile, and waits for them
+    (`PendingBlob.wait`) before it commits the rows.
+    """
+    key = secrets.token_hex(16)
+    final = _path(account_id, key)
+    _ensure_dir(final.parent)
+    temp = final.with_name(f".{key}{TEMP_SUFFIX}")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+    except BaseException:
+        os.close(fd)
+        temp.unlink(missing_ok=True)
+        raise
+    if not durable:
+        os.close(fd)
+        os.replace(temp, final)
+        return PendingBlob(key, None)
+    return PendingBlob(key, _sync_pool().submit(_make_durable, fd, temp, final))
+
+
+def _make_durable(fd: int, temp: Path, final: Path) -> None:
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(temp, final)
+    _fsync_dir(final.parent)
+
+
+_sync_executor: ThreadPoolExecutor | None = None
+_sync_lock = threading.Lock()
+
+
+def _sync_pool() -> ThreadPoolExecutor:
+    global _sync_executor
+    with _sync_lock:
+        if _sync_executor is None:
+            _sync_executor = ThreadPoolExecutor(
+                max_workers=settings.BLOB_SYNC_THREADS, thread_name_prefix="blob-sync"
+            )
+        return _sync_executor
+
+
 def blobs_write(*, account_id: int, contents: Sequence[bytes], durable: bool = True) -> list[str]:
-    """Store each item as a new blob and return their keys, in order.
+    """Store each item as a new blob and return their keys, in order, once all are durable.
 
     `durable=False` skips the fsyncs; only the benchmark seeder uses it.
     """
-    keys: list[str] = []
-    directories: set[Path] = set()
+    pending: list[PendingBlob] = []
     try:
         for data in contents:
-            key = secrets.token_hex(16)
-            final = _path(account_id, key)
-            _ensure_dir(final.parent)
-            temp = final.with_name(f".{key}{TEMP_SUFFIX}")
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            try:
-                view = memoryview(data)
-                while view:
-                    written = os.write(fd, view)
-                    view = view[written:]
-                if durable:
-                    os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(temp, final)
-            keys.append(key)
-            directories.add(final.parent)
-        if durable:
-            for directory in directories:
-                _fsync_dir(directory)
+            pending.append(blob_write_start(account_id=account_id, data=data, durable=durable))
+        for blob in pending:
+            blob.wait()
     except BaseException:
-        blobs_delete(account_id=account_id, keys=keys)
+        blobs_discard(account_id=account_id, pending=pending)
         raise
-    return keys
+    return [b.key for b in pending]
+
+
+def blobs_discard(*, account_id: int, pending: Iterable[PendingBlob]) -> None:
+    """Remove blobs that are not to be kept after all, once their flushes are over."""
+    keys: list[str] = []
+    for blob in pending:
+        with contextlib.suppress(OSError):
+            blob.wait()
+        keys.append(blob.key)
+    blobs_delete(account_id=account_id, keys=keys)
 
 
 def blob_write(*, account_id: int, data: bytes) -> str:

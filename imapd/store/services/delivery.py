@@ -35,13 +35,13 @@ from accounts.selectors import DeliveryState, delivery_state_columns
 from imapd.crypto import sealing
 from imapd.crypto.models import AccountKeyPair, KeyPairState
 from imapd.models import AccountStore, Mailbox
-from imapd.store import blobs, names
+from imapd.store import names
 from imapd.store.flags import ParsedFlags, keyword_mask, parse_flags
 from imapd.store.quota import accounts_usage, quota_refusal
 from imapd.store.services._common import lock_store, new_object_id, register_keywords, unix_seconds
+from imapd.store.services.contents import PreparedContent, content_prepare, contents_discard
 from imapd.store.services.mailboxes import mailboxes_create_defaults
 from imapd.store.services.rows import NewContent, NewMessage, contents_insert, messages_insert
-from imapd.store.summary import ContentFields, content_fields
 from mailplatform.errors import (
     LimitExceeded,
     NotFound,
@@ -84,9 +84,7 @@ class PreparedDelivery:
 
     item: DeliveryItem
     flags: ParsedFlags
-    blob_key: str
-    fields: ContentFields
-    seal: sealing.ContentSeal | None
+    content: PreparedContent
 
 
 def deliveries_store(items: Sequence[DeliveryItem]) -> list[DeliveryResult]:
@@ -110,46 +108,28 @@ def committed_merge(
 
 
 def deliveries_prepare(items: Sequence[DeliveryItem]) -> list[PreparedDelivery | ServiceError]:
-    """Check, analyse, seal and durably write each message; an error for those refused."""
+    """Check each message, write its blob and analyse it (`content_prepare`); an error for
+    those refused. The blobs are made durable meanwhile; `deliveries_commit` waits for that."""
     states = _account_states({i.account_id for i in items})
     results: list[PreparedDelivery | ServiceError] = []
-    pending: dict[int, list[tuple[int, bytes]]] = defaultdict(list)  # account -> (index, blob)
-    for index, item in enumerate(items):
+    for item in items:
         state = states.get(item.account_id)
         try:
             if state is None:
                 raise NotFound("No such account.")
             flags = _checked(item)
-            fields = content_fields(item.raw)
-            sealer = sealing.sealer_of(state.current_pair)
-            sealed = sealer.seal(item.raw, fields) if sealer else None
+            content = content_prepare(
+                account_id=item.account_id,
+                raw=item.raw,
+                sealer=sealing.sealer_of(state.current_pair),
+            )
         except ServiceError as error:
             results.append(error)
             continue
-        pending[item.account_id].append((index, sealed.blob if sealed else item.raw))
-        results.append(
-            PreparedDelivery(
-                item=item,
-                flags=flags,
-                blob_key="",
-                fields=sealed.fields if sealed else fields,
-                seal=sealed.seal if sealed else None,
-            )
-        )
-    for account_id, blobs_wanted in pending.items():
-        try:
-            keys = blobs.blobs_write(account_id=account_id, contents=[b for _, b in blobs_wanted])
         except OSError as error:
-            failure = TemporaryFailure(f"The message store cannot write: {error.strerror}.")
-            for index, _ in blobs_wanted:
-                results[index] = failure
+            results.append(TemporaryFailure(f"The message store cannot write: {error.strerror}."))
             continue
-        for (index, _), key in zip(blobs_wanted, keys, strict=True):
-            prepared = results[index]
-            assert isinstance(prepared, PreparedDelivery)
-            results[index] = PreparedDelivery(
-                prepared.item, prepared.flags, key, prepared.fields, prepared.seal
-            )
+        results.append(PreparedDelivery(item=item, flags=flags, content=content))
     return results
 
 
@@ -175,19 +155,22 @@ def deliveries_commit(prepared: Sequence[PreparedDelivery]) -> list[DeliveryResu
     try:
         with transaction.atomic():
             results = _commit(prepared)
+            # The rows are written; before they are committed, every blob must be durable.
+            for p in prepared:
+                p.content.blob.wait()
     except BaseException:
-        _blobs_remove(prepared)
+        _discard(prepared)
         raise
-    _blobs_remove(p for p, r in zip(prepared, results, strict=True) if not isinstance(r, Delivered))
+    _discard(p for p, r in zip(prepared, results, strict=True) if not isinstance(r, Delivered))
     return results
 
 
-def _blobs_remove(prepared: Iterable[PreparedDelivery]) -> None:
-    by_account: dict[int, list[str]] = defaultdict(list)
+def _discard(prepared: Iterable[PreparedDelivery]) -> None:
+    by_account: dict[int, list[PreparedContent]] = defaultdict(list)
     for p in prepared:
-        by_account[p.item.account_id].append(p.blob_key)
-    for account_id, keys in by_account.items():
-        blobs.blobs_delete(account_id=account_id, keys=keys)
+        by_account[p.item.account_id].append(p.content)
+    for account_id, contents in by_account.items():
+        contents_discard(account_id=account_id, prepared=contents)
 
 
 def _commit(prepared: Sequence[PreparedDelivery]) -> list[DeliveryResult]:
@@ -210,20 +193,21 @@ def _commit(prepared: Sequence[PreparedDelivery]) -> list[DeliveryResult]:
             continue
         if state.limits != (None, None):
             used = usage.get(p.item.account_id, (0, 0))
-            over = quota_refusal(
-                limits=state.limits, usage=used, add_bytes=p.fields.size, add_messages=1
-            )
+            size = p.content.fields.size
+            over = quota_refusal(limits=state.limits, usage=used, add_bytes=size, add_messages=1)
             if over is not None:
                 results[index] = over
                 continue
-            usage[p.item.account_id] = (used[0] + p.fields.size, used[1] + 1)
+            usage[p.item.account_id] = (used[0] + size, used[1] + 1)
         mailbox = _target(targets, p.item.account_id, _wanted_name(p.item.mailbox))
         accepted[p.item.account_id].append((index, mailbox))
     for account_id, entries in accepted.items():
         registry = _keywords_registered(account_id, [prepared[i].flags for i, _ in entries])
         try:
             seals = sealing.seals_for_pair(
-                account_id, [prepared[i].seal for i, _ in entries], states[account_id].current_pair
+                account_id,
+                [prepared[i].content.seal for i, _ in entries],
+                states[account_id].current_pair,
             )
         except TemporaryFailure as error:
             for i, _ in entries:
@@ -245,9 +229,9 @@ def _insert(
         [
             NewContent(
                 account_id=prepared[i].item.account_id,
-                blob_key=prepared[i].blob_key,
+                blob_key=prepared[i].content.blob.key,
                 email_id=new_object_id("M"),
-                fields=prepared[i].fields,
+                fields=prepared[i].content.fields,
                 key_pair_id=seal.pair_id if seal else None,
                 sealed_key=seal.sealed_key if seal else None,
             )
@@ -269,7 +253,7 @@ def _insert(
                     internal_date=(
                         unix_seconds(p.item.internal_date) if p.item.internal_date else arrival
                     ),
-                    size=p.fields.size,
+                    size=p.content.fields.size,
                     content_id=content_id,
                 ),
             )

@@ -14,7 +14,7 @@ from django.db.models.lookups import Exact
 from accounts.models import Account
 from imapd.crypto import sealing
 from imapd.models import Mailbox, Message, Tombstone
-from imapd.store import blobs, names
+from imapd.store import names
 from imapd.store.dto import AppendItem, AppendResult, CopyResult, UidSet
 from imapd.store.flags import DELETED, SEEN, keyword_mask, parse_flags
 from imapd.store.notifier import ChangeKind
@@ -32,9 +32,10 @@ from imapd.store.services._common import (
     require_selectable,
     unix_seconds,
 )
+from imapd.store.services.contents import PreparedContent, content_prepare, contents_discard
 from imapd.store.services.delivery import DeliveryItem, deliveries_store
 from imapd.store.services.rows import NewContent, NewMessage, contents_insert, messages_insert
-from imapd.store.summary import ContentFields, content_fields
+from imapd.store.summary import ContentFields
 from mailplatform.errors import LimitExceeded, ServiceError, ValidationFailed
 
 
@@ -67,30 +68,30 @@ def messages_append(*, mailbox: Mailbox, items: Sequence[AppendItem]) -> AppendR
             )
         if not item.raw:
             raise ValidationFailed("An empty message cannot be appended.", code="CANNOT")
-    fields = [content_fields(item.raw) for item in items]
-    # Encryption at rest: an encrypted account's messages are sealed before they touch the disk.
     sealer = sealing.sealer_for(mailbox.account_id)
-    sealed = [sealer.seal(i.raw, f) for i, f in zip(items, fields, strict=True)] if sealer else []
-    keys = blobs.blobs_write(
-        account_id=mailbox.account_id,
-        contents=[s.blob for s in sealed] if sealed else [i.raw for i in items],
-    )
+    prepared: list[PreparedContent] = []
     try:
+        for item in items:
+            prepared.append(
+                content_prepare(account_id=mailbox.account_id, raw=item.raw, sealer=sealer)
+            )
+        for content in prepared:
+            content.blob.wait()
         return messages_import(
             mailbox=mailbox,
             stored=[
                 StoredMessage(
-                    blob_key=key,
-                    fields=sealed[n].fields if sealed else f,
-                    flags=i.flags,
-                    internal_date=i.internal_date,
-                    seal=sealed[n].seal if sealed else None,
+                    blob_key=content.blob.key,
+                    fields=content.fields,
+                    flags=item.flags,
+                    internal_date=item.internal_date,
+                    seal=content.seal,
                 )
-                for n, (key, f, i) in enumerate(zip(keys, fields, items, strict=True))
+                for content, item in zip(prepared, items, strict=True)
             ],
         )
     except BaseException:
-        blobs.blobs_delete(account_id=mailbox.account_id, keys=keys)
+        contents_discard(account_id=mailbox.account_id, prepared=prepared)
         raise
 
 
