@@ -244,6 +244,9 @@ MAX_MESSAGE_SIZE = env_int("MAX_MESSAGE_SIZE", 50 * 1024 * 1024, minimum=1024)
 DAEMON_DB_THREADS = env_int("DAEMON_DB_THREADS", 8, minimum=1, maximum=256)
 # Threads that flush new message blobs to disk while the delivery goes on (imapd.store.blobs).
 BLOB_SYNC_THREADS = env_int("BLOB_SYNC_THREADS", 8, minimum=1, maximum=256)
+# Microseconds one thread of the mail daemon may hold the GIL while others wait
+# (sys.setswitchinterval; Python's default is 5000).
+DAEMON_SWITCH_INTERVAL_US = env_int("DAEMON_SWITCH_INTERVAL_US", 500, minimum=50, maximum=100_000)
 # Cross-process change notification for IDLE: empty (in-process only) or redis://...
 NOTIFY_URL = env_url("NOTIFY_URL", "", ("redis", "rediss", "unix"))
 

@@ -5,11 +5,10 @@ content, under a random key. Keys are random rather than content hashes: identic
 delivered to several accounts must stay separate files once each account has its own key, and
 within an account COPY shares the content row instead of the file.
 
-A write is durable once it is waited for: the bytes go to a temporary file that is fsynced,
-renamed into place, and the directory is fsynced (in a small thread pool, so that the caller
-can analyse the message meanwhile), so a database row committed afterwards never points at a
-missing file. A crash between the write and the commit leaves an orphan file, which
-`imapd.store.services.orphan_blobs_delete` collects later.
+A write is durable once it is waited for: the file and then its directory are fsynced (in a
+small thread pool, so that the caller can analyse the message meanwhile), so a database row
+committed afterwards never points at a missing file. A crash between the write and the commit
+leaves an orphan file, which `imapd.store.services.orphan_blobs_delete` collects later.
 """
 
 from __future__ import annotations
@@ -31,6 +30,8 @@ from django.conf import settings
 from mailplatform.errors import NotFound
 
 _KEY_RE: Final = re.compile(r"^[0-9a-f]{32}$")
+# Versions before 2026-12 wrote through `.<key>.tmp` files; the orphan collector still removes
+# their leftovers.
 TEMP_SUFFIX: Final = ".tmp"
 
 
@@ -66,6 +67,29 @@ def _ensure_dir(path: Path) -> None:
         _fsync_dir(created.parent)
 
 
+# Account directories known, in this process, to have all their subdirectories.
+_ready: set[Path] = set()
+_SUBDIRS: Final = tuple(f"{n:02x}" for n in range(256))
+
+
+def _account_dir_ready(account_id: int) -> None:
+    """Make an account's directory with all 256 subdirectories at its first write, so that
+    writing a message never creates (and flushes) a directory."""
+    base = _account_dir(account_id)
+    if base in _ready and base.is_dir():
+        return
+    _ensure_dir(base)
+    created = False
+    for name in _SUBDIRS:
+        sub = base / name
+        if not sub.is_dir():
+            sub.mkdir(mode=0o700, exist_ok=True)
+            created = True
+    if created:
+        _fsync_dir(base)
+    _ready.add(base)
+
+
 @dataclass(frozen=True)
 class PendingBlob:
     """A blob whose bytes are written and whose flush to disk may still be running."""
@@ -82,15 +106,19 @@ class PendingBlob:
 def blob_write_start(*, account_id: int, data: bytes, durable: bool = True) -> PendingBlob:
     """Write `data` as a new blob and start making it durable in the background.
 
-    The flushes (the file, then its directory once it is renamed into place) take about as
-    long as the MIME analysis of a message: delivery runs them meanwhile, and waits for them
-    (`PendingBlob.wait`) before it commits the rows.
+    The flushes (the file, then its directory) take about as long as the MIME analysis of a
+    message: delivery runs them meanwhile, and waits for them (`PendingBlob.wait`) before it
+    commits the rows.
+
+    The file is written under its final name, not a temporary one renamed into place: no row
+    names the key before the file is durable, so nobody reads a file still being written,
+    and a crash leaves an orphan that `orphan_blobs_delete` removes. (A rename after the
+    file's flush would change the directory again and cost a second journal commit.)
     """
     key = secrets.token_hex(16)
+    _account_dir_ready(account_id)
     final = _path(account_id, key)
-    _ensure_dir(final.parent)
-    temp = final.with_name(f".{key}{TEMP_SUFFIX}")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    fd = os.open(final, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         view = memoryview(data)
         while view:
@@ -98,21 +126,19 @@ def blob_write_start(*, account_id: int, data: bytes, durable: bool = True) -> P
             view = view[written:]
     except BaseException:
         os.close(fd)
-        temp.unlink(missing_ok=True)
+        final.unlink(missing_ok=True)
         raise
     if not durable:
         os.close(fd)
-        os.replace(temp, final)
         return PendingBlob(key, None)
-    return PendingBlob(key, _sync_pool().submit(_make_durable, fd, temp, final))
+    return PendingBlob(key, _sync_pool().submit(_make_durable, fd, final))
 
 
-def _make_durable(fd: int, temp: Path, final: Path) -> None:
+def _make_durable(fd: int, final: Path) -> None:
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
-    os.replace(temp, final)
     _fsync_dir(final.parent)
 
 
