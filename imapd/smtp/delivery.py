@@ -41,10 +41,9 @@ from imapd.store.services.delivery import (
     Delivered,
     DeliveryItem,
     DeliveryResult,
-    PreparedDelivery,
-    deliveries_prepare,
     deliveries_store,
 )
+from imapd.store.services.group_commit import deliveries_store_grouped
 from mailplatform.errors import (
     LimitExceeded,
     NotFound,
@@ -278,8 +277,6 @@ class EnvelopeDelivery:
     copy per account, however many recipients lead to it, with the first one's
     Delivered-To) and which addresses outside the platform share one queued copy.
 
-    `envelope_deliver` runs it at once; the mail daemon's listeners hand `items` to the
-    group committer (`imapd.smtp.group_commit`) and then call `outcomes`.
     """
 
     raw: bytes
@@ -367,9 +364,12 @@ def envelope_deliver(
     submitter_id: int | None = None,
     mailbox: str = names.INBOX,
     flags: Sequence[str] = (),
+    grouped: bool = False,
 ) -> list[RecipientOutcome]:
     """Deliver one message to its accepted recipients, one outcome per recipient in order
-    (`EnvelopeDelivery` says what goes where)."""
+    (`EnvelopeDelivery` says what goes where). `grouped` (the mail daemon's listeners, in
+    its ORM threads) shares the transaction with concurrent deliveries
+    (`imapd.store.services.group_commit`)."""
     delivery = EnvelopeDelivery.plan(
         raw=raw,
         arrival=arrival,
@@ -378,22 +378,14 @@ def envelope_deliver(
         mailbox=mailbox,
         flags=flags,
     )
-    return delivery.outcomes(items_store(delivery.items))
+    return delivery.outcomes(_items_store(delivery.items, grouped=grouped))
 
 
-def items_store(items: Sequence[DeliveryItem]) -> list[DeliveryResult | Reply]:
+def _items_store(items: Sequence[DeliveryItem], *, grouped: bool) -> list[DeliveryResult | Reply]:
     """Store items in one transaction; a failed transaction is a temporary failure for all."""
+    store = deliveries_store_grouped if grouped else deliveries_store
     try:
-        return list(deliveries_store(items))
+        return list(store(items))
     except Exception:  # the database is unreachable, or worse: the sender tries again later
-        log.exception("delivery failed: nothing was stored")
-        return [replies.TEMPORARY_FAILURE] * len(items)
-
-
-def items_prepare(items: Sequence[DeliveryItem]) -> list[PreparedDelivery | ServiceError | Reply]:
-    """`deliveries_prepare`, with a temporary failure for all when it cannot run at all."""
-    try:
-        return list(deliveries_prepare(items))
-    except Exception:
         log.exception("delivery failed: nothing was stored")
         return [replies.TEMPORARY_FAILURE] * len(items)

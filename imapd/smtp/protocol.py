@@ -25,9 +25,8 @@ from django.conf import settings
 from imapd.orm_pool import run_orm
 from imapd.smtp import replies
 from imapd.smtp.bounces import bounce_send
-from imapd.smtp.delivery import Arrival, EnvelopeDelivery, RecipientCheck
+from imapd.smtp.delivery import Arrival, RecipientCheck, envelope_deliver
 from imapd.smtp.dsn import FailedRecipient
-from imapd.smtp.group_commit import envelope_deliver_grouped
 
 log = logging.getLogger(__name__)
 
@@ -341,13 +340,14 @@ class SingleReplyHandler(MailHandler):
         if content is None:
             return [str(replies.TOO_BIG)]
         arrival = server.arrival(envelope)
-        delivery = EnvelopeDelivery.plan(
+        outcomes = await run_orm(
+            envelope_deliver,
             raw=content,
             arrival=arrival,
             recipients=envelope.checks,
             submitter_id=self.submitter_id(server),
+            grouped=True,
         )
-        outcomes = await envelope_deliver_grouped(delivery)
         failed = [o for o in outcomes if not o.reply.ok]
         if len(failed) == len(outcomes):
             first = next((o.reply for o in failed if o.reply.temporary), failed[0].reply)
