@@ -41,7 +41,12 @@ from imapd.store.quota import accounts_usage, quota_refusal
 from imapd.store.services._common import lock_store, new_object_id, register_keywords, unix_seconds
 from imapd.store.services.contents import PreparedContent, content_prepare, contents_discard
 from imapd.store.services.mailboxes import mailboxes_create_defaults
-from imapd.store.services.rows import NewContent, NewMessage, contents_insert, messages_insert
+from imapd.store.services.rows import (
+    NewContent,
+    NewMessage,
+    contents_insert,
+    mailboxes_messages_insert,
+)
 from mailplatform.errors import (
     LimitExceeded,
     NotFound,
@@ -201,6 +206,7 @@ def _commit(prepared: Sequence[PreparedDelivery]) -> list[DeliveryResult]:
             usage[p.item.account_id] = (used[0] + size, used[1] + 1)
         mailbox = _target(targets, p.item.account_id, _wanted_name(p.item.mailbox))
         accepted[p.item.account_id].append((index, mailbox))
+    stored: list[tuple[int, Mailbox, sealing.ContentSeal | None, list[str]]] = []
     for account_id, entries in accepted.items():
         registry = _keywords_registered(account_id, [prepared[i].flags for i, _ in entries])
         try:
@@ -213,18 +219,19 @@ def _commit(prepared: Sequence[PreparedDelivery]) -> list[DeliveryResult]:
             for i, _ in entries:
                 results[i] = error
             continue
-        _insert(prepared, entries, seals, registry, results)
+        stored += [(i, mb, seal, registry) for (i, mb), seal in zip(entries, seals, strict=True)]
+    if stored:
+        _insert(prepared, stored, results)
     return [r if r is not None else TemporaryFailure("Not stored.") for r in results]
 
 
 def _insert(
     prepared: Sequence[PreparedDelivery],
-    entries: list[tuple[int, Mailbox]],
-    seals: list[sealing.ContentSeal | None],
-    registry: list[str],
+    stored: list[tuple[int, Mailbox, sealing.ContentSeal | None, list[str]]],
     results: list[DeliveryResult | None],
 ) -> None:
-    """Insert one account's accepted messages: their contents, then per mailbox their rows."""
+    """Insert the accepted messages (index, mailbox, seal, keyword registry): all their
+    contents in one statement, then their rows in every mailbox."""
     content_ids = contents_insert(
         [
             NewContent(
@@ -235,13 +242,13 @@ def _insert(
                 key_pair_id=seal.pair_id if seal else None,
                 sealed_key=seal.sealed_key if seal else None,
             )
-            for (i, _), seal in zip(entries, seals, strict=True)
+            for i, _, seal, _ in stored
         ]
     )
     arrival = unix_seconds()
     by_mailbox: dict[int, list[tuple[int, NewMessage]]] = defaultdict(list)
     mailboxes: dict[int, Mailbox] = {}
-    for (i, mailbox), content_id in zip(entries, content_ids, strict=True):
+    for (i, mailbox, _, registry), content_id in zip(stored, content_ids, strict=True):
         p = prepared[i]
         mailboxes[mailbox.pk] = mailbox
         by_mailbox[mailbox.pk].append(
@@ -258,9 +265,12 @@ def _insert(
                 ),
             )
         )
-    for mailbox_id, rows in by_mailbox.items():
-        mailbox = mailboxes[mailbox_id]
-        uids = messages_insert(mailbox, [row for _, row in rows])
+    groups = list(by_mailbox.items())
+    allocated = mailboxes_messages_insert(
+        [(mailboxes[pk], [row for _, row in rows]) for pk, rows in groups]
+    )
+    for (pk, rows), uids in zip(groups, allocated, strict=True):
+        mailbox = mailboxes[pk]
         for (i, _), uid in zip(rows, uids, strict=True):
             results[i] = Delivered(mailbox.account_id, mailbox.name, mailbox.uidvalidity, uid)
 

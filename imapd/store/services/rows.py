@@ -151,14 +151,22 @@ class NewMessage(NamedTuple):
 def messages_insert(mailbox: Mailbox, rows: Sequence[NewMessage]) -> list[int]:
     """Insert rows into a locked mailbox with fresh UIDs and one new modseq, update its
     counters in the same transaction, publish the change once committed; the new UIDs."""
-    uids, modseq = allocate(mailbox, len(rows))
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            _message_insert_sql(),
-            [(mailbox.pk, uid, modseq, *r) for uid, r in zip(uids, rows, strict=True)],
-        )
-        cursor.execute(
-            _counters_update_sql(),
+    return mailboxes_messages_insert([(mailbox, rows)])[0]
+
+
+def mailboxes_messages_insert(
+    groups: Sequence[tuple[Mailbox, Sequence[NewMessage]]],
+) -> list[list[int]]:
+    """`messages_insert` for several locked mailboxes at once (a group commit's deliveries):
+    the rows of all of them in one statement, their counters in another."""
+    inserts: list[tuple[int, ...]] = []
+    updates: list[tuple[int, ...]] = []
+    allocated: list[list[int]] = []
+    for mailbox, rows in groups:
+        uids, modseq = allocate(mailbox, len(rows))
+        allocated.append(uids)
+        inserts += [(mailbox.pk, uid, modseq, *r) for uid, r in zip(uids, rows, strict=True)]
+        updates.append(
             (
                 uids[-1] + 1,
                 modseq,
@@ -168,9 +176,13 @@ def messages_insert(mailbox: Mailbox, rows: Sequence[NewMessage]) -> list[int]:
                 len(rows),
                 sum(r.size for r in rows),
                 mailbox.pk,
-            ),
+            )
         )
-    mailbox.uidnext = uids[-1] + 1
-    mailbox.highest_modseq = modseq
-    publish(mailbox, modseq, ChangeKind.APPEND)
-    return uids
+    with connection.cursor() as cursor:
+        cursor.executemany(_message_insert_sql(), inserts)
+        cursor.executemany(_counters_update_sql(), updates)
+    for (mailbox, _), uids in zip(groups, allocated, strict=True):
+        mailbox.uidnext = uids[-1] + 1
+        mailbox.highest_modseq += 1
+        publish(mailbox, mailbox.highest_modseq, ChangeKind.APPEND)
+    return allocated
