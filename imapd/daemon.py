@@ -20,6 +20,7 @@ from typing import Any
 from django.conf import settings
 
 from imapd import orm_pool
+from imapd.smtp import delivery_worker
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +143,7 @@ async def serve(
     finally:
         log.info("stopping")
         await stop_all(bound)
+        delivery_worker.worker.shutdown()
         orm_pool.shutdown()
 
 

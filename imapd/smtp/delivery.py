@@ -43,7 +43,6 @@ from imapd.store.services.delivery import (
     DeliveryResult,
     deliveries_store,
 )
-from imapd.store.services.group_commit import deliveries_store_grouped
 from mailplatform.errors import (
     LimitExceeded,
     NotFound,
@@ -364,12 +363,9 @@ def envelope_deliver(
     submitter_id: int | None = None,
     mailbox: str = names.INBOX,
     flags: Sequence[str] = (),
-    grouped: bool = False,
 ) -> list[RecipientOutcome]:
     """Deliver one message to its accepted recipients, one outcome per recipient in order
-    (`EnvelopeDelivery` says what goes where). `grouped` (the mail daemon's listeners, in
-    its ORM threads) shares the transaction with concurrent deliveries
-    (`imapd.store.services.group_commit`)."""
+    (`EnvelopeDelivery` says what goes where)."""
     delivery = EnvelopeDelivery.plan(
         raw=raw,
         arrival=arrival,
@@ -378,14 +374,22 @@ def envelope_deliver(
         mailbox=mailbox,
         flags=flags,
     )
-    return delivery.outcomes(_items_store(delivery.items, grouped=grouped))
+    return envelopes_deliver([delivery])[0]
 
 
-def _items_store(items: Sequence[DeliveryItem], *, grouped: bool) -> list[DeliveryResult | Reply]:
-    """Store items in one transaction; a failed transaction is a temporary failure for all."""
-    store = deliveries_store_grouped if grouped else deliveries_store
+def envelopes_deliver(deliveries: Sequence[EnvelopeDelivery]) -> list[list[RecipientOutcome]]:
+    """Deliver several messages in one transaction (the mail daemon's group commit,
+    `imapd.smtp.delivery_worker`); each message's outcomes, in order. A failed transaction
+    is a temporary failure for all of them: nothing of them was stored."""
+    items = [item for delivery in deliveries for item in delivery.items]
     try:
-        return list(store(items))
+        results: list[DeliveryResult | Reply] = list(deliveries_store(items))
     except Exception:  # the database is unreachable, or worse: the sender tries again later
         log.exception("delivery failed: nothing was stored")
-        return [replies.TEMPORARY_FAILURE] * len(items)
+        results = [replies.TEMPORARY_FAILURE] * len(items)
+    outcomes: list[list[RecipientOutcome]] = []
+    start = 0
+    for delivery in deliveries:
+        outcomes.append(delivery.outcomes(results[start : start + len(delivery.items)]))
+        start += len(delivery.items)
+    return outcomes

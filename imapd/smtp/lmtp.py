@@ -12,7 +12,8 @@ from aiosmtpd.smtp import Session, syntax
 
 from imapd.orm_pool import run_orm
 from imapd.smtp import replies
-from imapd.smtp.delivery import RecipientCheck, envelope_deliver, recipient_check
+from imapd.smtp.delivery import EnvelopeDelivery, RecipientCheck, recipient_check
+from imapd.smtp.delivery_worker import worker
 from imapd.smtp.protocol import MailEnvelope, MailHandler, MailServer
 
 
@@ -49,11 +50,9 @@ class LmtpHandler(MailHandler):
         """RFC 2033 4.2: one reply per accepted recipient, in RCPT order."""
         if content is None:
             return [str(replies.TOO_BIG)] * len(envelope.checks)
-        outcomes = await run_orm(
-            envelope_deliver,
-            raw=content,
-            arrival=server.arrival(envelope),
-            recipients=envelope.checks,
-            grouped=True,
+        outcomes = await worker.deliver(
+            EnvelopeDelivery.plan(
+                raw=content, arrival=server.arrival(envelope), recipients=envelope.checks
+            )
         )
         return [str(outcome.reply) for outcome in outcomes]

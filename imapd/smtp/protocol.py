@@ -25,7 +25,8 @@ from django.conf import settings
 from imapd.orm_pool import run_orm
 from imapd.smtp import replies
 from imapd.smtp.bounces import bounce_send
-from imapd.smtp.delivery import Arrival, RecipientCheck, envelope_deliver
+from imapd.smtp.delivery import Arrival, EnvelopeDelivery, RecipientCheck
+from imapd.smtp.delivery_worker import worker
 from imapd.smtp.dsn import FailedRecipient
 
 log = logging.getLogger(__name__)
@@ -340,13 +341,13 @@ class SingleReplyHandler(MailHandler):
         if content is None:
             return [str(replies.TOO_BIG)]
         arrival = server.arrival(envelope)
-        outcomes = await run_orm(
-            envelope_deliver,
-            raw=content,
-            arrival=arrival,
-            recipients=envelope.checks,
-            submitter_id=self.submitter_id(server),
-            grouped=True,
+        outcomes = await worker.deliver(
+            EnvelopeDelivery.plan(
+                raw=content,
+                arrival=arrival,
+                recipients=envelope.checks,
+                submitter_id=self.submitter_id(server),
+            )
         )
         failed = [o for o in outcomes if not o.reply.ok]
         if len(failed) == len(outcomes):
