@@ -8,7 +8,9 @@ statements are assembled); every value is a bound parameter.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
+from typing import cast
 
 from django.db import connection
 from django.db.models import Field, Model
@@ -39,6 +41,15 @@ def for_update() -> str:
     """Row locks where the database has them; SQLite has none, and the settings' IMMEDIATE
     transactions lock the whole database instead."""
     return " FOR UPDATE" if connection.features.has_select_for_update else ""
+
+
+def pipelined() -> AbstractContextManager[object]:
+    """Statements inside go to PostgreSQL without waiting for each other's results (psycopg's
+    pipeline mode: one round trip for the lot); elsewhere nothing changes."""
+    if connection.vendor != "postgresql":
+        return nullcontext()
+    connection.ensure_connection()
+    return cast(AbstractContextManager[object], connection.connection.pipeline())
 
 
 def aware_datetime(value: datetime | str | None) -> datetime | None:

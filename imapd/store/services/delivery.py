@@ -180,8 +180,7 @@ def _discard(prepared: Iterable[PreparedDelivery]) -> None:
 
 def _commit(prepared: Sequence[PreparedDelivery]) -> list[DeliveryResult]:
     account_ids = sorted({p.item.account_id for p in prepared})
-    _stores_lock(account_ids)
-    states = _account_states(account_ids)
+    states = _account_states(account_ids, locked=True)
     now = timezone.now()
     targets = _targets_lock(account_ids, {_wanted_name(p.item.mailbox) for p in prepared})
     usage = accounts_usage([a for a, s in states.items() if s.limits != (None, None)])
@@ -317,8 +316,10 @@ class _AccountState:
 
 
 @cache
-def _account_state_sql() -> str:
-    a, d, k = Account, Domain, AccountKeyPair
+def _account_state_sql(locked: bool) -> str:
+    """The accounts' delivery state, quota and current key pair; `locked` also locks their
+    `AccountStore` rows in id order (what every writer locks first) where rows lock."""
+    a, d, k, store = Account, Domain, AccountKeyPair, AccountStore
     wanted = [
         *delivery_state_columns("a", "d"),
         f"a.{column(a, 'quota_bytes')}",
@@ -326,21 +327,31 @@ def _account_state_sql() -> str:
         f"k.{column(k, 'id')}",
         f"k.{column(k, 'public_key')}",
     ]
+    lock_rows = locked and connection.features.has_select_for_update
+    joins = (
+        f"JOIN {table(store)} s ON s.{column(store, 'account')} = a.{column(a, 'id')} "
+        if lock_rows
+        else ""
+    )
     return (
         f"SELECT {', '.join(wanted)} FROM {table(a)} a "  # noqa: S608
-        f"JOIN {table(d)} d ON d.{column(d, 'id')} = a.{column(a, 'domain')} "
+        f"JOIN {table(d)} d ON d.{column(d, 'id')} = a.{column(a, 'domain')} {joins}"
         f"LEFT JOIN {table(k)} k ON k.{column(k, 'account')} = a.{column(a, 'id')} "
-        f"AND k.{column(k, 'state')} = %s WHERE a.{column(a, 'id')} IN "
+        f"AND k.{column(k, 'state')} = %s WHERE a.{column(a, 'id')} IN ({{ids}})"
+        + (f" ORDER BY a.{column(a, 'id')} FOR UPDATE OF s" if lock_rows else "")
     )
 
 
-def _account_states(account_ids: Iterable[int]) -> dict[int, _AccountState]:
-    """Whether each account takes mail, its quota and its current key pair: one query."""
+def _account_states(
+    account_ids: Iterable[int], *, locked: bool = False
+) -> dict[int, _AccountState]:
+    """Whether each account takes mail, its quota and its current key pair: one query.
+    `locked` (in the commit's transaction) locks their store rows too, making any missing."""
     ids = sorted(set(account_ids))
     if not ids:
         return {}
     with connection.cursor() as cursor:
-        sql = f"{_account_state_sql()}({placeholders(len(ids))})"
+        sql = _account_state_sql(locked).format(ids=placeholders(len(ids)))
         cursor.execute(sql, [KeyPairState.CURRENT, *ids])
         rows = cursor.fetchall()
     states: dict[int, _AccountState] = {}
@@ -349,24 +360,15 @@ def _account_states(account_ids: Iterable[int]) -> dict[int, _AccountState]:
         q_bytes, q_messages, k_pk, k_public = row[5:]
         pair = None if k_pk is None else (int(k_pk), bytes(k_public))
         states[account.pk] = _AccountState(account, (q_bytes, q_messages), pair)
-    return states
-
-
-def _stores_lock(account_ids: list[int]) -> None:
-    """Lock the accounts' `AccountStore` rows in id order (what every writer locks first)."""
-    if not connection.features.has_select_for_update:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {column(AccountStore, 'account')} FROM {table(AccountStore)} "  # noqa: S608
-            f"WHERE {column(AccountStore, 'account')} IN ({placeholders(len(account_ids))}) "
-            f"ORDER BY {column(AccountStore, 'account')}{for_update()}",
-            account_ids,
-        )
-        found = {row[0] for row in cursor.fetchall()}
-    for account_id in account_ids:
-        if account_id not in found:  # an account older than its store: make the row
+    missing = [pk for pk in ids if pk not in states]
+    if locked and missing and connection.features.has_select_for_update:
+        # Accounts older than their store row: make and lock the rows of those that exist
+        # (an account deleted meanwhile stays missing: NotFound for its messages).
+        existing = list(_account_states(missing))
+        for account_id in existing:
             lock_store(account_id)
+        states.update(_account_states(existing, locked=True))
+    return states
 
 
 @cache

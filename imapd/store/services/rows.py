@@ -24,7 +24,7 @@ from imapd.store.notifier import ChangeKind
 from imapd.store.queries import chunked
 from imapd.store.services._common import allocate, publish
 from imapd.store.summary import ContentFields
-from mailplatform.sql import columns, placeholders, table
+from mailplatform.sql import columns, pipelined, placeholders, table
 
 # Rows per multi-row INSERT: well under SQLite's 32,766 bound parameters for 17 columns.
 _ROWS_PER_INSERT = 500
@@ -178,7 +178,7 @@ def mailboxes_messages_insert(
                 mailbox.pk,
             )
         )
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, pipelined():
         cursor.executemany(_message_insert_sql(), inserts)
         cursor.executemany(_counters_update_sql(), updates)
     for (mailbox, _), uids in zip(groups, allocated, strict=True):
