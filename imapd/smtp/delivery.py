@@ -41,7 +41,12 @@ from imapd.store.services.delivery import (
     Delivered,
     DeliveryItem,
     DeliveryResult,
+    PreparedDelivery,
+    committed_merge,
+    deliveries_commit,
+    deliveries_prepare,
     deliveries_store,
+    prepared_only,
 )
 from mailplatform.errors import (
     LimitExceeded,
@@ -378,15 +383,38 @@ def envelope_deliver(
 
 
 def envelopes_deliver(deliveries: Sequence[EnvelopeDelivery]) -> list[list[RecipientOutcome]]:
-    """Deliver several messages in one transaction (the mail daemon's group commit,
-    `imapd.smtp.delivery_worker`); each message's outcomes, in order. A failed transaction
-    is a temporary failure for all of them: nothing of them was stored."""
+    """Deliver several messages in one transaction; each message's outcomes, in order."""
+    return envelopes_commit(deliveries, envelopes_prepare(deliveries))
+
+
+Prepared = PreparedDelivery | ServiceError | Reply
+
+
+def envelopes_prepare(deliveries: Sequence[EnvelopeDelivery]) -> list[Prepared]:
+    """`deliveries_prepare` for the items of several messages (the first half of
+    `envelopes_deliver`; the mail daemon's delivery worker runs the halves in two threads)."""
     items = [item for delivery in deliveries for item in delivery.items]
     try:
-        results: list[DeliveryResult | Reply] = list(deliveries_store(items))
+        return list(deliveries_prepare(items))
     except Exception:  # the database is unreachable, or worse: the sender tries again later
         log.exception("delivery failed: nothing was stored")
-        results = [replies.TEMPORARY_FAILURE] * len(items)
+        return [replies.TEMPORARY_FAILURE] * len(items)
+
+
+def envelopes_commit(
+    deliveries: Sequence[EnvelopeDelivery], prepared: Sequence[Prepared]
+) -> list[list[RecipientOutcome]]:
+    """Commit what `envelopes_prepare` made ready, in one transaction; each message's
+    outcomes. A failed transaction is a temporary failure for all: nothing was stored."""
+    try:
+        results: list[DeliveryResult | Reply] = committed_merge(
+            prepared, deliveries_commit(prepared_only(prepared))
+        )
+    except Exception:
+        log.exception("delivery failed: nothing was stored")
+        results = [
+            replies.TEMPORARY_FAILURE if isinstance(p, PreparedDelivery) else p for p in prepared
+        ]
     outcomes: list[list[RecipientOutcome]] = []
     start = 0
     for delivery in deliveries:

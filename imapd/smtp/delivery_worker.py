@@ -1,18 +1,23 @@
-"""The mail daemon's delivery thread: group commit for the listeners.
+"""The mail daemon's delivery threads: group commit for the listeners.
 
 Every delivery must be durable before its 250, and a durable commit costs a disk flush and a
 round of locking whatever it holds. So the listeners (LMTP, submission, inbound SMTP) hand
-their messages to one thread, which takes everything that arrived while it was busy (up to
-`MAX_BATCH` messages), stores it in one transaction (`envelopes_deliver`) and answers each
-connection. A message arriving at an idle worker is stored at once: no timer is involved,
-and nothing waits longer than one commit it could not join.
+their messages to two threads working as a pipeline:
 
-Why one thread rather than the ORM pool: with Python's GIL, a committing thread that keeps
-giving the GIL up (each SQLite statement, each fsync) waits at every turn behind threads busy
-analysing other messages, so commits done among many busy threads took several times longer
-than alone (bench/lmtp_delivery.py). One thread doing the analysis and the commit of a batch
-in turn keeps the committer's turns short; blob flushes still run in parallel
-(`imapd.store.blobs`).
+- the preparer takes every message that has arrived and prepares it (`envelopes_prepare`:
+  MIME analysis, blob written and being flushed);
+- the committer takes everything prepared meanwhile (up to `MAX_BATCH` messages), stores it
+  in one transaction (`envelopes_commit`) and answers each connection.
+
+So one batch is analysed while the one before waits for its disk flushes. A message that
+finds both threads idle goes straight through: no timer is involved, and nothing waits
+longer than one commit it could not join.
+
+Why two threads rather than the ORM pool: with Python's GIL, a committing thread that keeps
+giving the GIL up (each SQLite statement, each fsync) waits at every turn behind the threads
+busy analysing other messages; commits done among eight busy ORM threads took several times
+longer than alone (bench/lmtp_delivery.py). Blob flushes still run in parallel, in their own
+small pool (`imapd.store.blobs`).
 """
 
 from __future__ import annotations
@@ -24,11 +29,17 @@ import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypeVar
 
 from django.db import close_old_connections, connection
 
-from imapd.smtp.delivery import EnvelopeDelivery, RecipientOutcome, envelopes_deliver
+from imapd.smtp.delivery import (
+    EnvelopeDelivery,
+    Prepared,
+    RecipientOutcome,
+    envelopes_commit,
+    envelopes_prepare,
+)
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +53,14 @@ class _Job:
     future: asyncio.Future[list[RecipientOutcome]]
 
 
+_Batch = tuple[list[_Job], list[Prepared]]
+
+
 class DeliveryWorker:
     def __init__(self) -> None:
-        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
+        self._arrived: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._prepared: queue.SimpleQueue[_Batch | None] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
 
     async def deliver(self, delivery: EnvelopeDelivery) -> list[RecipientOutcome]:
@@ -53,63 +68,84 @@ class DeliveryWorker:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[list[RecipientOutcome]] = loop.create_future()
         with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="delivery-worker", daemon=True
-                )
-                self._thread.start()
-            self._jobs.put(_Job(delivery, loop, future))
+            if not self._threads:
+                self._threads = [
+                    threading.Thread(target=target, name=name, daemon=True)
+                    for target, name in (
+                        (self._prepare_loop, "delivery-preparer"),
+                        (self._commit_loop, "delivery-committer"),
+                    )
+                ]
+                for thread in self._threads:
+                    thread.start()
+            self._arrived.put(_Job(delivery, loop, future))
         # A connection that goes away meanwhile does not take the batch down with it.
         return await asyncio.shield(future)
 
     def shutdown(self) -> None:
-        """Finish the jobs queued and stop (the daemon calls this on exit)."""
+        """Finish the messages queued and stop (the daemon calls this on exit)."""
         with self._lock:
-            thread, self._thread = self._thread, None
-            if thread is not None:
-                self._jobs.put(None)
-        if thread is not None:
+            threads, self._threads = self._threads, []
+            if threads:
+                self._arrived.put(None)
+        for thread in threads:
             thread.join()
 
-    def _run(self) -> None:
+    def _prepare_loop(self) -> None:
         try:
             while True:
-                batch = self._next_batch()
-                if batch is None:
+                jobs = _drain(self._arrived, lambda job: len(job.delivery.items))
+                if jobs is None:
+                    self._prepared.put(None)
                     return
-                self._store(batch)
+                close_old_connections()
+                self._prepared.put((jobs, envelopes_prepare([j.delivery for j in jobs])))
         finally:
             connection.close()
 
-    def _next_batch(self) -> list[_Job] | None:
-        """The jobs waiting (at least one; blocks for it), None once told to stop."""
-        first = self._jobs.get()
-        if first is None:
-            return None
-        batch, size = [first], len(first.delivery.items)
-        while size < MAX_BATCH:
-            try:
-                job = self._jobs.get_nowait()
-            except queue.Empty:
-                break
-            if job is None:  # stop after this batch
-                self._jobs.put(None)
-                break
-            batch.append(job)
-            size += len(job.delivery.items)
-        return batch
-
-    def _store(self, batch: list[_Job]) -> None:
-        close_old_connections()
+    def _commit_loop(self) -> None:
         try:
-            outcomes = envelopes_deliver([job.delivery for job in batch])
-        except Exception as error:  # a bug: envelopes_deliver answers store failures itself
-            log.exception("delivery failed")
-            for job in batch:
-                _answer(job, _fail, error)
-            return
-        for job, outcome in zip(batch, outcomes, strict=True):
-            _answer(job, _resolve, outcome)
+            while True:
+                batches = _drain(self._prepared, lambda batch: len(batch[1]))
+                if batches is None:
+                    return
+                close_old_connections()
+                jobs = [job for batch_jobs, _ in batches for job in batch_jobs]
+                prepared = [p for _, batch_prepared in batches for p in batch_prepared]
+                try:
+                    outcomes = envelopes_commit([job.delivery for job in jobs], prepared)
+                except Exception as error:  # a bug: store failures are answered as outcomes
+                    log.exception("delivery failed")
+                    for job in jobs:
+                        _answer(job, _fail, error)
+                    continue
+                for job, outcome in zip(jobs, outcomes, strict=True):
+                    _answer(job, _resolve, outcome)
+        finally:
+            connection.close()
+
+
+T = TypeVar("T")
+
+
+def _drain(source: queue.SimpleQueue[T | None], size: Callable[[T], int]) -> list[T] | None:
+    """What is waiting in `source` (blocking for the first), up to `MAX_BATCH` messages;
+    None once told to stop (after what came before the stop)."""
+    first = source.get()
+    if first is None:
+        return None
+    taken, total = [first], size(first)
+    while total < MAX_BATCH:
+        try:
+            more = source.get_nowait()
+        except queue.Empty:
+            break
+        if more is None:  # stop after this batch
+            source.put(None)
+            break
+        taken.append(more)
+        total += size(more)
+    return taken
 
 
 def _answer(job: _Job, how: Callable[..., None], value: object) -> None:
