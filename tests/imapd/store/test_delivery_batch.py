@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -19,7 +20,7 @@ from mailplatform.errors import LimitExceeded, NotFound, NotPermitted, Validatio
 from tests.imapd.store.conftest import make_message
 
 
-def _account(domain: Domain, local: str, **options: object) -> Account:
+def _account(domain: Domain, local: str, **options: Any) -> Account:
     return account_services.account_create(
         domain=domain, local_part=local, password=None, acting_user=None, **options
     )
