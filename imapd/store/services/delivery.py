@@ -193,7 +193,7 @@ def _commit(prepared: Sequence[PreparedDelivery]) -> list[DeliveryResult]:
             continue
         refusal = state.account.refusal(now)
         if refusal is not None:
-            results[index] = NotPermitted(f"{state.account.pk} does not take mail ({refusal}).")
+            results[index] = NotPermitted(f"The account does not take mail ({refusal}).")
             continue
         if state.limits != (None, None):
             used = usage.get(p.item.account_id, (0, 0))
