@@ -45,7 +45,7 @@ from imapd.store.services.delivery import (
     committed_merge,
     deliveries_commit,
     deliveries_prepare,
-    deliveries_store,
+    delivery_store,
     prepared_only,
 )
 from mailplatform.errors import (
@@ -108,20 +108,12 @@ class RecipientCheck:
 
 
 @dataclass(frozen=True)
-class StoredCopy:
-    account_id: int
-    mailbox: str
-    uidvalidity: int
-    uid: int
-
-
-@dataclass(frozen=True)
 class RecipientOutcome:
     """What became of the message for one envelope recipient."""
 
     address: str
     reply: Reply
-    copies: tuple[StoredCopy, ...] = ()
+    copies: tuple[Delivered, ...] = ()
 
 
 def relay_configured() -> bool:
@@ -223,7 +215,7 @@ def account_deliver(
     mailbox: str = names.INBOX,
     flags: Sequence[str] = (),
     internal_date: datetime | None = None,
-) -> StoredCopy:
+) -> Delivered:
     """Store one copy for one account; raises the store's errors (see `failure_reply`)."""
     if not raw.strip(b"\r\n"):
         raise ValidationFailed(replies.EMPTY_MESSAGE.text)
@@ -234,19 +226,7 @@ def account_deliver(
         flags=tuple(flags),
         internal_date=internal_date,
     )
-    result = deliveries_store([item])[0]
-    if isinstance(result, ServiceError):
-        raise result
-    return _copy(result)
-
-
-def _copy(delivered: Delivered) -> StoredCopy:
-    return StoredCopy(
-        account_id=delivered.account_id,
-        mailbox=delivered.mailbox,
-        uidvalidity=delivered.uidvalidity,
-        uid=delivered.uid,
-    )
+    return delivery_store(item)
 
 
 def _forward(
@@ -266,10 +246,10 @@ def _forward(
     return Reply(250, "2.0.0", f"Queued as {queued.pk} for relaying")
 
 
-def _combined(results: Sequence[StoredCopy | Reply]) -> Reply:
+def _combined(results: Sequence[Delivered | Reply]) -> Reply:
     """One recipient's reply from its destinations: delivered when any copy landed (a retry
     would duplicate it), else the first temporary failure, else the first failure."""
-    if any(isinstance(r, StoredCopy) or r.ok for r in results):
+    if any(isinstance(r, Delivered) or r.ok for r in results):
         return replies.DELIVERED
     failures = [r for r in results if isinstance(r, Reply)]
     return next((r for r in failures if r.temporary), failures[0])
@@ -279,9 +259,8 @@ def _combined(results: Sequence[StoredCopy | Reply]) -> Reply:
 class EnvelopeDelivery:
     """One message for its accepted recipients: what to store for each account (at most one
     copy per account, however many recipients lead to it, with the first one's
-    Delivered-To) and which addresses outside the platform share one queued copy.
-
-    """
+    Delivered-To) and which addresses outside the platform share one queued copy. An empty
+    message has neither: every recipient is answered that it is empty."""
 
     raw: bytes
     arrival: Arrival
@@ -301,25 +280,22 @@ class EnvelopeDelivery:
         mailbox: str = names.INBOX,
         flags: Sequence[str] = (),
     ) -> EnvelopeDelivery:
+        if not raw.strip(b"\r\n"):
+            return cls(raw, arrival, recipients, (), (), submitter_id)
         first_recipient: dict[int, str] = {}
         for check in recipients:
             for pk in check.account_ids:
                 first_recipient.setdefault(pk, check.address)
-        empty = not raw.strip(b"\r\n")
-        items = (
-            ()
-            if empty
-            else tuple(
-                DeliveryItem(
-                    account_id=pk,
-                    raw=stored_form(raw, arrival, address),
-                    mailbox=mailbox,
-                    flags=tuple(flags),
-                )
-                for pk, address in first_recipient.items()
+        items = tuple(
+            DeliveryItem(
+                account_id=pk,
+                raw=stored_form(raw, arrival, address),
+                mailbox=mailbox,
+                flags=tuple(flags),
             )
+            for pk, address in first_recipient.items()
         )
-        external = () if empty else tuple(dict.fromkeys(a for r in recipients for a in r.external))
+        external = tuple(dict.fromkeys(a for r in recipients for a in r.external))
         return cls(raw, arrival, recipients, items, external, submitter_id)
 
     @property
@@ -331,7 +307,7 @@ class EnvelopeDelivery:
         the reply for a commit that failed as a whole); queues the external copy (ORM)."""
         if self.empty:
             return [RecipientOutcome(r.address, replies.EMPTY_MESSAGE) for r in self.recipients]
-        by_account: dict[int, StoredCopy | Reply] = {}
+        by_account: dict[int, Delivered | Reply] = {}
         for item, result in zip(self.items, stored, strict=True):
             by_account[item.account_id] = _result_reply(item, result)
         queued = (
@@ -341,20 +317,20 @@ class EnvelopeDelivery:
         )
         outcomes: list[RecipientOutcome] = []
         for check in self.recipients:
-            results: list[StoredCopy | Reply] = [by_account[pk] for pk in check.account_ids]
+            results: list[Delivered | Reply] = [by_account[pk] for pk in check.account_ids]
             if check.external and queued is not None:
                 results.append(queued)
             if not results:
                 outcomes.append(RecipientOutcome(check.address, check.reply))
                 continue
-            copies = tuple(r for r in results if isinstance(r, StoredCopy))
+            copies = tuple(r for r in results if isinstance(r, Delivered))
             outcomes.append(RecipientOutcome(check.address, _combined(results), copies))
         return outcomes
 
 
-def _result_reply(item: DeliveryItem, result: DeliveryResult | Reply) -> StoredCopy | Reply:
+def _result_reply(item: DeliveryItem, result: DeliveryResult | Reply) -> Delivered | Reply:
     if isinstance(result, Delivered):
-        return _copy(result)
+        return result
     reply = result if isinstance(result, Reply) else failure_reply(result)
     log.info("delivery to account %s refused: %s", item.account_id, reply)
     return reply

@@ -17,9 +17,10 @@ from accounts.login import login_attempt
 from accounts.models import Account, Domain
 from imapd.crypto.keyring import Keyring
 from imapd.models import Mailbox
-from imapd.smtp.delivery import Arrival, StoredCopy, account_deliver
+from imapd.smtp.delivery import Arrival, account_deliver
 from imapd.store import selectors
 from imapd.store.dto import UidSet
+from imapd.store.services.delivery import Delivered
 
 PASSWORD = "enc-secret-pw-1"
 NEW_PASSWORD = "enc-secret-pw-2"
@@ -103,7 +104,7 @@ def plain_bob(domain: Domain, settings) -> Account:
     return bob
 
 
-def deliver(account: Account, raw: bytes, mailbox: str = "INBOX") -> StoredCopy:
+def deliver(account: Account, raw: bytes, mailbox: str = "INBOX") -> Delivered:
     """The one delivery path (LMTP, submission, the LDA and the API append all use it)."""
     return account_deliver(
         account=account,

@@ -38,7 +38,7 @@ from imapd.models import AccountStore, Mailbox
 from imapd.store import names
 from imapd.store.flags import ParsedFlags, keyword_mask, parse_flags
 from imapd.store.quota import accounts_usage, quota_refusal
-from imapd.store.services._common import lock_store, new_object_id, register_keywords, unix_seconds
+from imapd.store.services._common import lock_store, register_keywords, unix_seconds
 from imapd.store.services.contents import PreparedContent, content_prepare, contents_discard
 from imapd.store.services.mailboxes import mailboxes_create_defaults
 from imapd.store.services.rows import (
@@ -85,7 +85,8 @@ R = TypeVar("R")
 
 @dataclass(frozen=True)
 class PreparedDelivery:
-    """A message whose blob is durable, waiting for `deliveries_commit`."""
+    """A message whose blob is written (its flush perhaps still running), waiting for
+    `deliveries_commit`."""
 
     item: DeliveryItem
     flags: ParsedFlags
@@ -96,6 +97,14 @@ def deliveries_store(items: Sequence[DeliveryItem]) -> list[DeliveryResult]:
     """Prepare and commit `items` in one transaction; one result per item, in order."""
     prepared = deliveries_prepare(items)
     return committed_merge(prepared, deliveries_commit(prepared_only(prepared)))
+
+
+def delivery_store(item: DeliveryItem) -> Delivered:
+    """`deliveries_store` for one message; raises what refused it."""
+    result = deliveries_store([item])[0]
+    if isinstance(result, ServiceError):
+        raise result
+    return result
 
 
 def prepared_only(prepared: Sequence[PreparedDelivery | E]) -> list[PreparedDelivery]:
@@ -236,10 +245,8 @@ def _insert(
             NewContent(
                 account_id=prepared[i].item.account_id,
                 blob_key=prepared[i].content.blob.key,
-                email_id=new_object_id("M"),
                 fields=prepared[i].content.fields,
-                key_pair_id=seal.pair_id if seal else None,
-                sealed_key=seal.sealed_key if seal else None,
+                seal=seal,
             )
             for i, _, seal, _ in stored
         ]

@@ -26,17 +26,16 @@ from imapd.store.services._common import (
     lock_mailbox,
     lock_mailboxes,
     lock_store,
-    new_object_id,
     publish,
     register_keywords,
     require_selectable,
     unix_seconds,
 )
 from imapd.store.services.contents import PreparedContent, content_prepare, contents_discard
-from imapd.store.services.delivery import DeliveryItem, deliveries_store
+from imapd.store.services.delivery import DeliveryItem, delivery_store
 from imapd.store.services.rows import NewContent, NewMessage, contents_insert, messages_insert
 from imapd.store.summary import ContentFields
-from mailplatform.errors import LimitExceeded, ServiceError, ValidationFailed
+from mailplatform.errors import LimitExceeded, ValidationFailed
 
 
 @dataclass(frozen=True)
@@ -116,12 +115,7 @@ def messages_import(*, mailbox: Mailbox, stored: Sequence[StoredMessage]) -> App
     content_ids = contents_insert(
         [
             NewContent(
-                account_id=target.account_id,
-                blob_key=s.blob_key,
-                email_id=new_object_id("M"),
-                fields=s.fields,
-                key_pair_id=seal.pair_id if seal else None,
-                sealed_key=seal.sealed_key if seal else None,
+                account_id=target.account_id, blob_key=s.blob_key, fields=s.fields, seal=seal
             )
             for s, seal in zip(stored, seals, strict=True)
         ]
@@ -148,12 +142,8 @@ def message_deliver(
 ) -> AppendResult:
     """Final delivery of `raw` as it is: into `mailbox_name`, or INBOX when that cannot take
     messages (`deliveries_store`); raises what refused it."""
-    result = deliveries_store([DeliveryItem(account_id=account.pk, raw=raw, mailbox=mailbox_name)])[
-        0
-    ]
-    if isinstance(result, ServiceError):
-        raise result
-    return AppendResult(uidvalidity=result.uidvalidity, uids=(result.uid,))
+    delivered = delivery_store(DeliveryItem(account_id=account.pk, raw=raw, mailbox=mailbox_name))
+    return AppendResult(uidvalidity=delivered.uidvalidity, uids=(delivered.uid,))
 
 
 def _source_rows(source: Mailbox, uids: UidSet) -> list[tuple[int, int, int, int, int, int]]:

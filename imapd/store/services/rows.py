@@ -18,13 +18,14 @@ from typing import Any, NamedTuple
 
 from django.db import connection
 
+from imapd.crypto.sealing import ContentSeal
 from imapd.models import Mailbox, Message, MessageContent
 from imapd.store.flags import DELETED, SEEN
 from imapd.store.notifier import ChangeKind
 from imapd.store.queries import chunked
-from imapd.store.services._common import allocate, publish
+from imapd.store.services._common import allocate, new_object_id, publish
 from imapd.store.summary import ContentFields
-from mailplatform.sql import columns, pipelined, placeholders, table
+from mailplatform.sql import column, columns, pipelined, placeholders, table
 
 # Rows per multi-row INSERT: well under SQLite's 32,766 bound parameters for 17 columns.
 _ROWS_PER_INSERT = 500
@@ -84,7 +85,7 @@ def _message_insert_sql() -> str:
 @cache
 def _counters_update_sql() -> str:
     def col(name: str) -> str:
-        return columns(Mailbox, name)
+        return column(Mailbox, name)
 
     adds = ("message_count", "unseen_count", "deleted_count", "recent_count", "total_size")
     sets = [f"{col('uidnext')} = %s", f"{col('highest_modseq')} = %s"]
@@ -97,26 +98,25 @@ class NewContent(NamedTuple):
 
     account_id: int
     blob_key: str
-    email_id: str
     fields: ContentFields
-    key_pair_id: int | None = None
-    sealed_key: bytes | None = None
+    seal: ContentSeal | None = None
 
 
 def contents_insert(contents: Sequence[NewContent]) -> list[int]:
-    """Insert content rows; their ids, in order."""
+    """Insert content rows, each with a new EMAILID; their ids, in order."""
     ops = connection.ops
+    email_ids = [new_object_id("M") for _ in contents]
     ids: dict[str, int] = {}
     with connection.cursor() as cursor:
-        for chunk in chunked(list(contents), _ROWS_PER_INSERT):
+        for chunk in chunked(list(zip(contents, email_ids, strict=True)), _ROWS_PER_INSERT):
             params: list[Any] = []
-            for c in chunk:
+            for c, email_id in chunk:
                 f = c.fields
                 params += (
                     c.account_id,
                     c.blob_key,
                     f.size,
-                    c.email_id,
+                    email_id,
                     "",
                     f.message_id,
                     ops.adapt_datetimefield_value(f.sent_at),
@@ -129,13 +129,13 @@ def contents_insert(contents: Sequence[NewContent]) -> list[int]:
                     f.envelope,
                     f.structure,
                     f.header_fields,
-                    c.key_pair_id,
-                    c.sealed_key,
+                    c.seal.pair_id if c.seal else None,
+                    c.seal.sealed_key if c.seal else None,
                 )
             cursor.execute(_content_insert_sql(len(chunk)), params)
             # RETURNING promises no order: the random, unique EMAILID says which row is which.
             ids.update((email_id, pk) for pk, email_id in cursor.fetchall())
-    return [ids[c.email_id] for c in contents]
+    return [ids[email_id] for email_id in email_ids]
 
 
 class NewMessage(NamedTuple):
@@ -161,10 +161,10 @@ def mailboxes_messages_insert(
     the rows of all of them in one statement, their counters in another."""
     inserts: list[tuple[int, ...]] = []
     updates: list[tuple[int, ...]] = []
-    allocated: list[list[int]] = []
+    allocated: list[tuple[list[int], int]] = []  # each mailbox's UIDs and modseq
     for mailbox, rows in groups:
         uids, modseq = allocate(mailbox, len(rows))
-        allocated.append(uids)
+        allocated.append((uids, modseq))
         inserts += [(mailbox.pk, uid, modseq, *r) for uid, r in zip(uids, rows, strict=True)]
         updates.append(
             (
@@ -181,8 +181,8 @@ def mailboxes_messages_insert(
     with connection.cursor() as cursor, pipelined():
         cursor.executemany(_message_insert_sql(), inserts)
         cursor.executemany(_counters_update_sql(), updates)
-    for (mailbox, _), uids in zip(groups, allocated, strict=True):
+    for (mailbox, _), (uids, modseq) in zip(groups, allocated, strict=True):
         mailbox.uidnext = uids[-1] + 1
-        mailbox.highest_modseq += 1
-        publish(mailbox, mailbox.highest_modseq, ChangeKind.APPEND)
-    return allocated
+        mailbox.highest_modseq = modseq
+        publish(mailbox, modseq, ChangeKind.APPEND)
+    return [uids for uids, _ in allocated]
