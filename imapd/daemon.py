@@ -20,6 +20,7 @@ from typing import Any
 from django.conf import settings
 
 from imapd import orm_pool
+from imapd.listening import ListenerSpec
 from imapd.smtp import delivery_worker
 
 log = logging.getLogger(__name__)
@@ -67,9 +68,38 @@ class DaemonOptions:
         """0 turns a listener off; None (free port) and any other number turn it on."""
         return port != 0
 
-    @staticmethod
-    def bind_port(port: int | None) -> int:
-        return 0 if port is None else port
+    def listener(self, name: str) -> ListenerSpec | None:
+        """Where the listener `name` (`imap`, `imaps`, `imap-unix`, `lmtp`, `lmtp-unix`,
+        `submission`, `submissions`, `smtp`) binds; None when it is turned off."""
+        path = {"imap-unix": self.imap_unix_socket, "lmtp-unix": self.lmtp_unix_socket}.get(name)
+        if path is not None:
+            return ListenerSpec(name, path=path) if path else None
+        port = {
+            "imap": self.imap_port,
+            "imaps": self.imaps_port,
+            "lmtp": self.lmtp_port,
+            "submission": self.submission_port,
+            "submissions": self.submissions_port,
+            "smtp": self.smtp_port,
+        }[name]
+        return ListenerSpec(name, host=self.host, port=port) if self.enabled(port) else None
+
+    def listeners(self) -> list[ListenerSpec]:
+        """Every listener turned on."""
+        found = (self.listener(name) for name in LISTENER_NAMES)
+        return [spec for spec in found if spec is not None]
+
+
+LISTENER_NAMES = (
+    "imap",
+    "imaps",
+    "imap-unix",
+    "lmtp",
+    "lmtp-unix",
+    "submission",
+    "submissions",
+    "smtp",
+)
 
 
 @dataclass(frozen=True)

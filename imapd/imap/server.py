@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 import ssl
 import time
 from asyncio import sslproto
@@ -23,6 +22,7 @@ from imapd.imap.config import ImapConfig
 from imapd.imap.connection import Connection
 from imapd.imap.selected import SharedRefresh
 from imapd.imap.session import Session
+from imapd.listening import address_of, listening_socket
 from imapd.orm_pool import run_orm
 
 log = logging.getLogger(__name__)
@@ -156,14 +156,6 @@ class _Listener:
         await self._imap.wait_sessions()
 
 
-def _address(sock: socket.socket) -> tuple[str, int | None]:
-    name = sock.getsockname()
-    if isinstance(name, tuple):
-        host, port = name[0], name[1]
-        return (f"[{host}]:{port}" if ":" in host else f"{host}:{port}"), port
-    return str(name), None
-
-
 async def start_servers(options: DaemonOptions) -> list[BoundServer]:
     """Start the enabled IMAP listeners (see the module docstring)."""
     config = ImapConfig.from_settings()
@@ -178,32 +170,22 @@ async def start_servers(options: DaemonOptions) -> list[BoundServer]:
     loop = asyncio.get_running_loop()
     bound: list[BoundServer] = []
     try:
-        if DaemonOptions.enabled(options.imap_port):
+        for name, tls_on, starttls in (
+            ("imap", False, True),
+            ("imaps", True, False),
+            ("imap-unix", False, False),
+        ):
+            spec = options.listener(name)
+            if spec is None:
+                continue
+            sock = listening_socket(spec)
             server = await loop.create_server(
-                imap.protocol_factory(tls=False, starttls=True),
-                options.host,
-                DaemonOptions.bind_port(options.imap_port),
-                reuse_address=True,
+                imap.protocol_factory(tls=tls_on, starttls=starttls),
+                sock=sock,
+                ssl=context if tls_on else None,
             )
-            address, port = _address(server.sockets[0])
-            bound.append(BoundServer("imap", address, port, _Listener(server, imap)))
-        if DaemonOptions.enabled(options.imaps_port):
-            server = await loop.create_server(
-                imap.protocol_factory(tls=True, starttls=False),
-                options.host,
-                DaemonOptions.bind_port(options.imaps_port),
-                ssl=context,
-                reuse_address=True,
-            )
-            address, port = _address(server.sockets[0])
-            bound.append(BoundServer("imaps", address, port, _Listener(server, imap)))
-        if options.imap_unix_socket:
-            server = await loop.create_unix_server(
-                imap.protocol_factory(tls=False, starttls=False), options.imap_unix_socket
-            )
-            bound.append(
-                BoundServer("imap-unix", options.imap_unix_socket, None, _Listener(server, imap))
-            )
+            address, port = address_of(sock)
+            bound.append(BoundServer(name, address, port, _Listener(server, imap)))
     except BaseException:
         for item in bound:
             item.server.close()

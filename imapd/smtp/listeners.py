@@ -12,15 +12,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import os
 import ssl
-import stat
 from collections.abc import Callable
-from pathlib import Path
 
 from imapd.daemon import BoundServer, DaemonOptions
+from imapd.listening import ListenerSpec, address_of, listening_socket
 from imapd.smtp.inbound import InboundHandler, InboundServer
 from imapd.smtp.lmtp import LmtpHandler, LmtpServer
 from imapd.smtp.protocol import MailServer
@@ -32,32 +29,14 @@ log = logging.getLogger(__name__)
 Factory = Callable[[], MailServer]
 
 
-def _address(server: asyncio.Server) -> tuple[str, int]:
-    host, port = server.sockets[0].getsockname()[:2]
-    return str(host), int(port)
-
-
-async def _tcp(
-    name: str, factory: Factory, host: str, port: int | None, tls: ssl.SSLContext | None = None
+async def _start(
+    spec: ListenerSpec, factory: Factory, tls: ssl.SSLContext | None = None
 ) -> BoundServer:
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(
-        factory, host, DaemonOptions.bind_port(port), ssl=tls, reuse_address=True
-    )
-    bound_host, bound_port = _address(server)
-    return BoundServer(
-        name=name, address=f"{bound_host}:{bound_port}", port=bound_port, server=server
-    )
-
-
-async def _unix(name: str, factory: Factory, path: str) -> BoundServer:
-    socket_path = Path(path)
-    with contextlib.suppress(FileNotFoundError):
-        if stat.S_ISSOCK(socket_path.stat().st_mode):
-            socket_path.unlink()  # left by a daemon that did not stop cleanly
-    loop = asyncio.get_running_loop()
-    server = await loop.create_unix_server(factory, path=os.fspath(socket_path))
-    return BoundServer(name=name, address=f"unix:{socket_path}", port=None, server=server)
+    sock = listening_socket(spec)
+    server = await loop.create_server(factory, sock=sock, ssl=tls)
+    address, port = address_of(sock)
+    return BoundServer(name=spec.name, address=address, port=port, server=server)
 
 
 async def start_servers(options: DaemonOptions) -> list[BoundServer]:
@@ -84,22 +63,16 @@ async def start_servers(options: DaemonOptions) -> list[BoundServer]:
 
     bound: list[BoundServer] = []
     try:
-        if DaemonOptions.enabled(options.lmtp_port):
-            bound.append(await _tcp("lmtp", lmtp_server, options.host, options.lmtp_port))
-        if options.lmtp_unix_socket:
-            bound.append(await _unix("lmtp-unix", lmtp_server, options.lmtp_unix_socket))
-        if DaemonOptions.enabled(options.submission_port):
-            bound.append(
-                await _tcp("submission", submission_server, options.host, options.submission_port)
-            )
-        if DaemonOptions.enabled(options.submissions_port):
-            bound.append(
-                await _tcp(
-                    "submissions", submissions_server, options.host, options.submissions_port, tls
-                )
-            )
-        if DaemonOptions.enabled(options.smtp_port):
-            bound.append(await _tcp("smtp", inbound_server, options.host, options.smtp_port))
+        for name, factory, implicit_tls in (
+            ("lmtp", lmtp_server, None),
+            ("lmtp-unix", lmtp_server, None),
+            ("submission", submission_server, None),
+            ("submissions", submissions_server, tls),
+            ("smtp", inbound_server, None),
+        ):
+            spec = options.listener(name)
+            if spec is not None:
+                bound.append(await _start(spec, factory, implicit_tls))
     except BaseException:
         for item in bound:
             item.server.close()

@@ -62,7 +62,7 @@ def test_failed_tls_handshake_closes_only_that_connection(daemon, alice):
 
 
 def test_unix_socket_serves_imap_and_counts_as_secure(daemon, alice, monkeypatch):
-    path = daemon.bound["imap-unix"].address
+    path = daemon.bound["imap-unix"].address.removeprefix("unix:")
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.settimeout(TIMEOUT)
     sock.connect(path)
