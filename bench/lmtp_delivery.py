@@ -115,11 +115,13 @@ def prepare(env: dict[str, str]) -> None:
 
 
 @contextmanager
-def daemon(env: dict[str, str]) -> Iterator[int]:
+def daemon(env: dict[str, str], processes: int) -> Iterator[int]:
     port = free_port()
     process = manage(
         env,
         "runimapd",
+        "--processes",
+        str(processes),
         "--host",
         "127.0.0.1",
         "--port",
@@ -187,6 +189,13 @@ def main() -> None:
     parser.add_argument(
         "--rounds", type=int, default=3, help="runs per connection count; the median is reported"
     )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="daemon worker processes (DAEMON_PROCESSES); more than 1 notifies through Redis"
+        " on 127.0.0.1 unless NOTIFY_URL is set",
+    )
     options = parser.parse_args()
     rng = random.Random(2033)
     messages = [make_message(rng, n) for n in range(options.messages)]
@@ -199,10 +208,15 @@ def main() -> None:
         }
         env.setdefault("DATABASE_URL", f"sqlite:///{data_dir}/db.sqlite3")
         env.setdefault("LOG_LEVEL", "WARNING")
+        if options.processes > 1:
+            env.setdefault("NOTIFY_URL", "redis://127.0.0.1:6379/15")
         engine = env["DATABASE_URL"].split(":", 1)[0]
         prepare(env)
-        print(f"{len(messages)} messages, {size / 1024:.1f} KB on average, {engine}")
-        with daemon(env) as port:
+        print(
+            f"{len(messages)} messages, {size / 1024:.1f} KB on average, {engine},"
+            f" {options.processes} daemon process(es)"
+        )
+        with daemon(env, options.processes) as port:
             for connections in options.connections:
                 rates = sorted(run(port, messages, connections) for _ in range(options.rounds))
                 runs = ", ".join(f"{rate:.0f}" for rate in rates)

@@ -1,11 +1,15 @@
 """The daemon's listening sockets, bound in one place so that several processes can share them.
 
 A daemon of one process binds each socket when its server starts. A daemon of several
-(`imapd.prefork`) binds every socket once in the supervising process, before it forks its
-workers: each worker then takes the inherited sockets (`listening_socket` finds them by
-listener name) and the kernel hands each new connection to one of the processes accepting
-on it. This works for unix sockets too and for port 0, which per-process binding with
-SO_REUSEPORT would not.
+(`imapd.prefork`) binds every socket in the supervising process before it forks its workers,
+and each worker takes its own (`worker_sockets_take`; `listening_socket` then finds them by
+listener name):
+
+- a TCP port gets one socket per worker, all bound to it with SO_REUSEPORT, so that the kernel
+  spreads connections evenly over the workers. (On one shared socket, the first worker to wake
+  accepts every connection waiting, and a burst of connections all goes to one process.)
+  Binding them all up front works for port 0 too, and a replaced worker finds its socket;
+- a unix socket is one socket shared by every worker.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ class ListenerSpec:
     path: str = ""
 
 
-def _bind(spec: ListenerSpec) -> socket.socket:
+def _bind(spec: ListenerSpec, *, shared_port: bool = False) -> socket.socket:
     if spec.path:
         path = Path(spec.path)
         with contextlib.suppress(FileNotFoundError):
@@ -50,6 +54,8 @@ def _bind(spec: ListenerSpec) -> socket.socket:
         family, _, _, _, address = infos[0]
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if shared_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         if family == socket.AF_INET6:
             sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
         target = (str(address[0]), int(address[1]))
@@ -66,19 +72,37 @@ def _bind(spec: ListenerSpec) -> socket.socket:
 _inherited: dict[str, socket.socket] = {}
 
 
-def bind_all(specs: list[ListenerSpec]) -> dict[str, socket.socket]:
-    """Bind every listener now (the supervisor, before forking); the servers started in
-    this process and in its children take these sockets instead of binding their own."""
-    bound: dict[str, socket.socket] = {}
+def bind_all(specs: list[ListenerSpec], workers: int) -> dict[str, list[socket.socket]]:
+    """Bind every listener for `workers` processes (the supervisor, before forking): per
+    listener, one socket per worker for a TCP port, one shared socket for a unix socket."""
+    bound: dict[str, list[socket.socket]] = {}
     try:
         for spec in specs:
-            bound[spec.name] = _bind(spec)
+            if spec.path:
+                bound[spec.name] = [_bind(spec)]
+                continue
+            first = _bind(spec, shared_port=True)
+            bound[spec.name] = [first]
+            port = int(first.getsockname()[1])  # the one the OS chose for port 0
+            same = ListenerSpec(spec.name, host=spec.host, port=port)
+            bound[spec.name] += [_bind(same, shared_port=True) for _ in range(workers - 1)]
     except BaseException:
-        for sock in bound.values():
-            sock.close()
+        for socks in bound.values():
+            for sock in socks:
+                sock.close()
         raise
-    _inherited.update(bound)
     return bound
+
+
+def worker_sockets_take(bound: dict[str, list[socket.socket]], slot: int) -> None:
+    """In worker `slot` after the fork: keep its own sockets for its servers, close the
+    others' copies."""
+    for name, socks in bound.items():
+        mine = socks[slot % len(socks)]
+        _inherited[name] = mine
+        for sock in socks:
+            if sock is not mine:
+                sock.close()
 
 
 def listening_socket(spec: ListenerSpec) -> socket.socket:

@@ -7,6 +7,7 @@ package, so every daemon process of one installation presents the same certifica
 from __future__ import annotations
 
 import datetime
+import fcntl
 import ipaddress
 import os
 import ssl
@@ -25,13 +26,19 @@ def certificate_paths() -> tuple[Path, Path]:
         return Path(settings.TLS_CERT_FILE), Path(settings.TLS_KEY_FILE)
     directory = settings.DATA_DIR / "tls"
     cert, key = directory / "selfsigned.crt", directory / "selfsigned.key"
-    if not cert.exists() or not key.exists():
-        _generate_self_signed(cert, key, settings.MAIL_HOSTNAME)
+    if cert.exists() and key.exists():
+        return cert, key
+    directory.mkdir(parents=True, exist_ok=True)
+    # Daemon processes starting together (runimapd --processes) must not each make a pair:
+    # one would present the other's certificate with its own key. The first makes it.
+    with (directory / ".lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not cert.exists() or not key.exists():
+            _generate_self_signed(cert, key, settings.MAIL_HOSTNAME)
     return cert, key
 
 
 def _generate_self_signed(cert_path: Path, key_path: Path, hostname: str) -> None:
-    cert_path.parent.mkdir(parents=True, exist_ok=True)
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostname)])
     now = datetime.datetime.now(datetime.UTC)
@@ -54,7 +61,8 @@ def _generate_self_signed(cert_path: Path, key_path: Path, hostname: str) -> Non
     key_bytes = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    # Write to temporary names and rename, so a concurrent reader never sees half a file.
+    # Temporary names renamed into place: a reader never sees half a file. The key goes
+    # first, so that a reader finding the certificate finds its key.
     tmp_key, tmp_cert = key_path.with_suffix(".key.tmp"), cert_path.with_suffix(".crt.tmp")
     fd = os.open(tmp_key, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as f:

@@ -247,6 +247,9 @@ BLOB_SYNC_THREADS = env_int("BLOB_SYNC_THREADS", 8, minimum=1, maximum=256)
 # Microseconds one thread of the mail daemon may hold the GIL while others wait
 # (sys.setswitchinterval; Python's default is 5000).
 DAEMON_SWITCH_INTERVAL_US = env_int("DAEMON_SWITCH_INTERVAL_US", 500, minimum=50, maximum=100_000)
+# Worker processes of the mail daemon sharing its listeners (imapd.prefork); more than one
+# needs NOTIFY_URL, so that IDLE sessions see deliveries made in the other processes.
+DAEMON_PROCESSES = env_int("DAEMON_PROCESSES", 1, minimum=1, maximum=64)
 # Cross-process change notification for IDLE: empty (in-process only) or redis://...
 NOTIFY_URL = env_url("NOTIFY_URL", "", ("redis", "rediss", "unix"))
 

@@ -8,9 +8,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from imapd.daemon import BoundServer, DaemonOptions, serve
+from imapd.prefork import supervise
 
 
 class Command(BaseCommand):
@@ -35,12 +36,27 @@ class Command(BaseCommand):
         parser.add_argument("--unix-socket", help="IMAP unix socket path (IMAP_UNIX_SOCKET).")
         parser.add_argument("--lmtp-unix-socket", help="LMTP unix socket (LMTP_UNIX_SOCKET).")
         parser.add_argument(
+            "--processes",
+            type=int,
+            metavar="N",
+            help="Worker processes sharing the listeners (DAEMON_PROCESSES); more than one "
+            "needs NOTIFY_URL.",
+        )
+        parser.add_argument(
             "--demo-data",
             action="store_true",
             help="Create the demo login with a few messages before serving.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        processes = options["processes"] or settings.DAEMON_PROCESSES
+        if processes < 1:
+            raise CommandError("--processes must be at least 1.")
+        if processes > 1 and not settings.NOTIFY_URL:
+            raise CommandError(
+                f"DAEMON_PROCESSES={processes} needs NOTIFY_URL (redis://...): without it an "
+                "IDLE session would not see mail delivered by another process."
+            )
         if options["demo_data"]:
             call_command("bootstrap", demo=True, skip_static=True, stdout=self.stdout)
         daemon_options = DaemonOptions.from_settings(
@@ -64,4 +80,9 @@ class Command(BaseCommand):
         # default 5 ms turn would keep a thread whose fsync is done (or a loop with a reply to
         # send) waiting behind another's work. Measured with bench/lmtp_delivery.py.
         sys.setswitchinterval(settings.DAEMON_SWITCH_INTERVAL_US / 1_000_000)
+        if processes > 1:
+            status = supervise(daemon_options, processes, on_ready=ready)
+            if status:
+                raise CommandError("A daemon worker could not start (see the log above).")
+            return
         asyncio.run(serve(daemon_options, on_ready=ready))
