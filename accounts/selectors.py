@@ -8,14 +8,12 @@ from datetime import datetime
 from functools import cache
 from typing import Any, Final
 
-from django.db import connection
-
 from accounts.addresses import SUBADDRESS_SEPARATOR, split_address
 from accounts.models import Account, Alias, Domain, delivery_refusal_of
 from accounts.permissions import accounts_visible_to
 from accounts.principals import Actor
 from mailplatform.errors import NotFound, ValidationFailed
-from mailplatform.sql import aware_datetime, column, table
+from mailplatform.sql import aware_datetime, column, hot_cursor, table
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +102,7 @@ def recipient_resolve(address: str) -> RecipientResolution:
     """
     local, _, domain_name = address.strip().lower().rpartition("@")
     local = local.split(SUBADDRESS_SEPARATOR, 1)[0]
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(_recipient_sql(), [local, domain_name.rstrip(".")])
         row = cursor.fetchone()
     if row is None or not local:

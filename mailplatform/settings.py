@@ -126,6 +126,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
         }
     )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's queries bind values in the client and are never prepared; this only lets the
+    # delivery path's own statements (`mailplatform.sql.hot_cursor`) be prepared once per
+    # connection instead of planned at every message.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
 # Reusing connections matters for SQLite too: the mail daemon's ORM threads would otherwise
 # reopen the file (and rerun the PRAGMAs) for every command, about 1 ms each.
 DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("DB_CONN_MAX_AGE", 60, minimum=0))

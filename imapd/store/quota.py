@@ -9,15 +9,13 @@ messages, limited by `Account.quota_messages`. Callers that add messages hold th
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final
-
-from django.db import connection
+from typing import Any, Final
 
 from accounts.models import Account
 from imapd.models import Mailbox
 from imapd.store.dto import QuotaResource, QuotaRoot
 from mailplatform.errors import LimitExceeded
-from mailplatform.sql import column, placeholders, table
+from mailplatform.sql import Query, column, placeholders, rows_together, table
 
 ROOT_NAME: Final = ""
 # How quota roots are named to clients (IMAP and the REST API): after the account.
@@ -38,15 +36,22 @@ def accounts_usage(account_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
     it runs in every delivery to an account with a quota, see `mailplatform.sql`)."""
     if not account_ids:
         return {}
+    return usage_of_rows(rows_together([usage_query(account_ids)])[0])
+
+
+def usage_query(account_ids: Sequence[int]) -> Query:
+    """The query `accounts_usage` runs, for callers sending it along with others."""
     m, account = Mailbox, column(Mailbox, "account")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {account}, SUM({column(m, 'total_size')}), "  # noqa: S608
-            f"SUM({column(m, 'message_count')}) FROM {table(m)} "
-            f"WHERE {account} IN ({placeholders(len(account_ids))}) GROUP BY {account}",
-            list(account_ids),
-        )
-        return {pk: (int(size or 0), int(count or 0)) for pk, size, count in cursor.fetchall()}
+    return (
+        f"SELECT {account}, SUM({column(m, 'total_size')}), "  # noqa: S608
+        f"SUM({column(m, 'message_count')}) FROM {table(m)} "
+        f"WHERE {account} IN ({placeholders(len(account_ids))}) GROUP BY {account}",
+        list(account_ids),
+    )
+
+
+def usage_of_rows(rows: Sequence[Sequence[Any]]) -> dict[int, tuple[int, int]]:
+    return {pk: (int(size or 0), int(count or 0)) for pk, size, count in rows}
 
 
 def quota_check(*, account_id: int, add_bytes: int, add_messages: int = 0) -> None:

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -37,7 +37,7 @@ from imapd.crypto.models import AccountKeyPair, KeyPairState
 from imapd.models import AccountStore, Mailbox
 from imapd.store import names
 from imapd.store.flags import ParsedFlags, keyword_mask, parse_flags
-from imapd.store.quota import accounts_usage, quota_refusal
+from imapd.store.quota import accounts_usage, quota_refusal, usage_of_rows, usage_query
 from imapd.store.services._common import lock_store, register_keywords, unix_seconds
 from imapd.store.services.contents import PreparedContent, content_prepare, contents_discard
 from imapd.store.services.mailboxes import mailboxes_create_defaults
@@ -55,7 +55,16 @@ from mailplatform.errors import (
     TemporaryFailure,
     ValidationFailed,
 )
-from mailplatform.sql import column, columns, for_update, placeholders, table
+from mailplatform.sql import (
+    Query,
+    column,
+    columns,
+    for_update,
+    pipelined,
+    placeholders,
+    rows_together,
+    table,
+)
 
 
 @dataclass(frozen=True)
@@ -189,10 +198,10 @@ def _discard(prepared: Iterable[PreparedDelivery]) -> None:
 
 def _commit(prepared: Sequence[PreparedDelivery]) -> list[DeliveryResult]:
     account_ids = sorted({p.item.account_id for p in prepared})
-    states = _account_states(account_ids, locked=True)
+    states, targets, usage = _locked_reads(
+        account_ids, {_wanted_name(p.item.mailbox) for p in prepared}
+    )
     now = timezone.now()
-    targets = _targets_lock(account_ids, {_wanted_name(p.item.mailbox) for p in prepared})
-    usage = accounts_usage([a for a, s in states.items() if s.limits != (None, None)])
     results: list[DeliveryResult | None] = [None] * len(prepared)
     accepted: dict[int, list[tuple[int, Mailbox]]] = defaultdict(list)  # account -> (index, mb)
     for index, p in enumerate(prepared):
@@ -239,22 +248,33 @@ def _insert(
     results: list[DeliveryResult | None],
 ) -> None:
     """Insert the accepted messages (index, mailbox, seal, keyword registry): all their
-    contents in one statement, then their rows in every mailbox."""
-    content_ids = contents_insert(
-        [
-            NewContent(
-                account_id=prepared[i].item.account_id,
-                blob_key=prepared[i].content.blob.key,
-                fields=prepared[i].content.fields,
-                seal=seal,
-            )
-            for i, _, seal, _ in stored
-        ]
-    )
+    contents in one statement, then their rows in every mailbox (on PostgreSQL, all in one
+    round trip)."""
+    with pipelined():
+        email_ids = contents_insert(
+            [
+                NewContent(
+                    account_id=prepared[i].item.account_id,
+                    blob_key=prepared[i].content.blob.key,
+                    fields=prepared[i].content.fields,
+                    seal=seal,
+                )
+                for i, _, seal, _ in stored
+            ]
+        )
+        _messages_insert(prepared, stored, email_ids, results)
+
+
+def _messages_insert(
+    prepared: Sequence[PreparedDelivery],
+    stored: list[tuple[int, Mailbox, sealing.ContentSeal | None, list[str]]],
+    email_ids: list[str],
+    results: list[DeliveryResult | None],
+) -> None:
     arrival = unix_seconds()
     by_mailbox: dict[int, list[tuple[int, NewMessage]]] = defaultdict(list)
     mailboxes: dict[int, Mailbox] = {}
-    for (i, mailbox, _, registry), content_id in zip(stored, content_ids, strict=True):
+    for (i, mailbox, _, registry), email_id in zip(stored, email_ids, strict=True):
         p = prepared[i]
         mailboxes[mailbox.pk] = mailbox
         by_mailbox[mailbox.pk].append(
@@ -267,7 +287,7 @@ def _insert(
                         unix_seconds(p.item.internal_date) if p.item.internal_date else arrival
                     ),
                     size=p.content.fields.size,
-                    content_id=content_id,
+                    content=email_id,
                 ),
             )
         )
@@ -349,6 +369,21 @@ def _account_state_sql(locked: bool) -> str:
     )
 
 
+def _account_states_query(account_ids: list[int], *, locked: bool) -> Query:
+    sql = _account_state_sql(locked).format(ids=placeholders(len(account_ids)))
+    return sql, [KeyPairState.CURRENT, *account_ids]
+
+
+def _account_states_of_rows(rows: Sequence[Sequence[Any]]) -> dict[int, _AccountState]:
+    states: dict[int, _AccountState] = {}
+    for row in rows:
+        account = DeliveryState.from_row(row)
+        q_bytes, q_messages, k_pk, k_public = row[5:]
+        pair = None if k_pk is None else (int(k_pk), bytes(k_public))
+        states[account.pk] = _AccountState(account, (q_bytes, q_messages), pair)
+    return states
+
+
 def _account_states(
     account_ids: Iterable[int], *, locked: bool = False
 ) -> dict[int, _AccountState]:
@@ -357,25 +392,41 @@ def _account_states(
     ids = sorted(set(account_ids))
     if not ids:
         return {}
-    with connection.cursor() as cursor:
-        sql = _account_state_sql(locked).format(ids=placeholders(len(ids)))
-        cursor.execute(sql, [KeyPairState.CURRENT, *ids])
-        rows = cursor.fetchall()
-    states: dict[int, _AccountState] = {}
-    for row in rows:
-        account = DeliveryState.from_row(row)
-        q_bytes, q_messages, k_pk, k_public = row[5:]
-        pair = None if k_pk is None else (int(k_pk), bytes(k_public))
-        states[account.pk] = _AccountState(account, (q_bytes, q_messages), pair)
-    missing = [pk for pk in ids if pk not in states]
-    if locked and missing and connection.features.has_select_for_update:
-        # Accounts older than their store row: make and lock the rows of those that exist
-        # (an account deleted meanwhile stays missing: NotFound for its messages).
-        existing = list(_account_states(missing))
-        for account_id in existing:
-            lock_store(account_id)
-        states.update(_account_states(existing, locked=True))
+    states = _account_states_of_rows(rows_together([_account_states_query(ids, locked=locked)])[0])
+    if locked:
+        states.update(_missing_stores_lock([pk for pk in ids if pk not in states]))
     return states
+
+
+def _missing_stores_lock(missing: list[int]) -> dict[int, _AccountState]:
+    """Accounts older than their store row: make and lock the rows of those that exist (an
+    account deleted meanwhile stays missing: NotFound for its messages)."""
+    if not missing or not connection.features.has_select_for_update:
+        return {}
+    existing = list(_account_states(missing))
+    for account_id in existing:
+        lock_store(account_id)
+    return _account_states(existing, locked=True)
+
+
+def _locked_reads(
+    account_ids: list[int], wanted: set[str]
+) -> tuple[dict[int, _AccountState], dict[tuple[int, str], Mailbox], dict[int, tuple[int, int]]]:
+    """What the commit reads under its locks, in one round trip on PostgreSQL: the accounts'
+    states (their store rows locked), the target mailboxes (locked) and their usage."""
+    state_rows, mailbox_rows, usage_rows = rows_together(
+        [
+            _account_states_query(account_ids, locked=True),
+            _targets_query(account_ids, wanted),
+            usage_query(account_ids),
+        ]
+    )
+    states = _account_states_of_rows(state_rows)
+    missing = [pk for pk in account_ids if pk not in states]
+    if missing:  # rare: lock those rows, then read again what they guard
+        states.update(_missing_stores_lock(missing))
+        return states, _targets_lock(account_ids, wanted), accounts_usage(account_ids)
+    return states, _targets_of_rows(mailbox_rows), usage_of_rows(usage_rows)
 
 
 @cache
@@ -385,18 +436,18 @@ def _mailbox_columns() -> str:
     )
 
 
-def _targets_lock(account_ids: list[int], wanted: set[str]) -> dict[tuple[int, str], Mailbox]:
-    """Lock the accounts' mailboxes that deliveries may go to (the wanted ones and INBOX)."""
+def _targets_query(account_ids: list[int], wanted: set[str]) -> Query:
     mailbox_names = sorted(wanted | {names.INBOX})
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {_mailbox_columns()} FROM {table(Mailbox)} "  # noqa: S608
-            f"WHERE {column(Mailbox, 'account')} IN ({placeholders(len(account_ids))}) "
-            f"AND {column(Mailbox, 'name')} IN ({placeholders(len(mailbox_names))}) "
-            f"ORDER BY {column(Mailbox, 'id')}{for_update()}",
-            [*account_ids, *mailbox_names],
-        )
-        rows = cursor.fetchall()
+    return (
+        f"SELECT {_mailbox_columns()} FROM {table(Mailbox)} "  # noqa: S608
+        f"WHERE {column(Mailbox, 'account')} IN ({placeholders(len(account_ids))}) "
+        f"AND {column(Mailbox, 'name')} IN ({placeholders(len(mailbox_names))}) "
+        f"ORDER BY {column(Mailbox, 'id')}{for_update()}",
+        [*account_ids, *mailbox_names],
+    )
+
+
+def _targets_of_rows(rows: Sequence[Sequence[Any]]) -> dict[tuple[int, str], Mailbox]:
     found: dict[tuple[int, str], Mailbox] = {}
     for pk, account_id, name, noselect, uidvalidity, uidnext, highest_modseq in rows:
         found[(account_id, name)] = Mailbox(
@@ -409,3 +460,8 @@ def _targets_lock(account_ids: list[int], wanted: set[str]) -> dict[tuple[int, s
             highest_modseq=highest_modseq,
         )
     return found
+
+
+def _targets_lock(account_ids: list[int], wanted: set[str]) -> dict[tuple[int, str], Mailbox]:
+    """Lock the accounts' mailboxes that deliveries may go to (the wanted ones and INBOX)."""
+    return _targets_of_rows(rows_together([_targets_query(account_ids, wanted)])[0])

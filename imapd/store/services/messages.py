@@ -36,6 +36,7 @@ from imapd.store.services.delivery import DeliveryItem, delivery_store
 from imapd.store.services.rows import NewContent, NewMessage, contents_insert, messages_insert
 from imapd.store.summary import ContentFields
 from mailplatform.errors import LimitExceeded, ValidationFailed
+from mailplatform.sql import pipelined
 
 
 @dataclass(frozen=True)
@@ -112,28 +113,29 @@ def messages_import(*, mailbox: Mailbox, stored: Sequence[StoredMessage]) -> App
     registry = register_keywords(store, (kw for p in parsed for kw in p.keywords))
     # With the store row locked, the account's current key pair cannot change under us.
     seals = sealing.seals_under_lock(target.account_id, [s.seal for s in stored])
-    content_ids = contents_insert(
-        [
-            NewContent(
-                account_id=target.account_id, blob_key=s.blob_key, fields=s.fields, seal=seal
-            )
-            for s, seal in zip(stored, seals, strict=True)
-        ]
-    )
     arrival = unix_seconds()
-    uids = messages_insert(
-        target,
-        [
-            NewMessage(
-                flags=p.system,
-                keywords=keyword_mask(registry, p.keywords),
-                internal_date=unix_seconds(s.internal_date) if s.internal_date else arrival,
-                size=s.fields.size,
-                content_id=content_id,
-            )
-            for s, p, content_id in zip(stored, parsed, content_ids, strict=True)
-        ],
-    )
+    with pipelined():  # one round trip for the contents and the messages
+        email_ids = contents_insert(
+            [
+                NewContent(
+                    account_id=target.account_id, blob_key=s.blob_key, fields=s.fields, seal=seal
+                )
+                for s, seal in zip(stored, seals, strict=True)
+            ]
+        )
+        uids = messages_insert(
+            target,
+            [
+                NewMessage(
+                    flags=p.system,
+                    keywords=keyword_mask(registry, p.keywords),
+                    internal_date=unix_seconds(s.internal_date) if s.internal_date else arrival,
+                    size=s.fields.size,
+                    content=email_id,
+                )
+                for s, p, email_id in zip(stored, parsed, email_ids, strict=True)
+            ],
+        )
     return AppendResult(uidvalidity=target.uidvalidity, uids=tuple(uids))
 
 

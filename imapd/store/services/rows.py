@@ -25,7 +25,7 @@ from imapd.store.notifier import ChangeKind
 from imapd.store.queries import chunked
 from imapd.store.services._common import allocate, new_object_id, publish
 from imapd.store.summary import ContentFields
-from mailplatform.sql import column, columns, pipelined, placeholders, table
+from mailplatform.sql import column, columns, hot_cursor, pipelined, placeholders, table
 
 # Rows per multi-row INSERT: well under SQLite's 32,766 bound parameters for 17 columns.
 _ROWS_PER_INSERT = 500
@@ -68,17 +68,21 @@ def _content_insert_sql(rows: int) -> str:
     values = f"({placeholders(len(_CONTENT_FIELDS))})"
     return (
         f"INSERT INTO {table(MessageContent)} ({columns(MessageContent, *_CONTENT_FIELDS)}) "  # noqa: S608
-        f"VALUES {', '.join([values] * rows)} RETURNING "
-        f"{columns(MessageContent, 'id', 'email_id')}"
+        f"VALUES {', '.join([values] * rows)}"
     )
 
 
 @cache
 def _message_insert_sql() -> str:
-    values = placeholders(len(_MESSAGE_FIELDS))
+    # The content is named by its id, or else by its EMAILID (unique, indexed): a content
+    # inserted in the same transaction needs no round trip to learn its id.
+    content = (
+        f"COALESCE(%s, (SELECT {column(MessageContent, 'id')} FROM {table(MessageContent)} "  # noqa: S608
+        f"WHERE {column(MessageContent, 'email_id')} = %s))"
+    )
     return (
         f"INSERT INTO {table(Message)} ({columns(Message, *_MESSAGE_FIELDS)}) "  # noqa: S608
-        f"VALUES ({values})"
+        f"VALUES ({placeholders(len(_MESSAGE_FIELDS) - 1)}, {content})"
     )
 
 
@@ -102,12 +106,13 @@ class NewContent(NamedTuple):
     seal: ContentSeal | None = None
 
 
-def contents_insert(contents: Sequence[NewContent]) -> list[int]:
-    """Insert content rows, each with a new EMAILID; their ids, in order."""
+def contents_insert(contents: Sequence[NewContent]) -> list[str]:
+    """Insert content rows, each with a new EMAILID; their EMAILIDs, in order (what
+    `NewMessage.content` takes: no result is awaited, so on PostgreSQL the messages' rows
+    can follow in the same round trip, `mailplatform.sql.pipelined`)."""
     ops = connection.ops
     email_ids = [new_object_id("M") for _ in contents]
-    ids: dict[str, int] = {}
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         for chunk in chunked(list(zip(contents, email_ids, strict=True)), _ROWS_PER_INSERT):
             params: list[Any] = []
             for c, email_id in chunk:
@@ -133,9 +138,7 @@ def contents_insert(contents: Sequence[NewContent]) -> list[int]:
                     c.seal.sealed_key if c.seal else None,
                 )
             cursor.execute(_content_insert_sql(len(chunk)), params)
-            # RETURNING promises no order: the random, unique EMAILID says which row is which.
-            ids.update((email_id, pk) for pk, email_id in cursor.fetchall())
-    return [ids[email_id] for email_id in email_ids]
+    return email_ids
 
 
 class NewMessage(NamedTuple):
@@ -145,7 +148,7 @@ class NewMessage(NamedTuple):
     keywords: int
     internal_date: int
     size: int
-    content_id: int
+    content: int | str  # a content's id, or the EMAILID `contents_insert` gave a new one
 
 
 def messages_insert(mailbox: Mailbox, rows: Sequence[NewMessage]) -> list[int]:
@@ -154,18 +157,26 @@ def messages_insert(mailbox: Mailbox, rows: Sequence[NewMessage]) -> list[int]:
     return mailboxes_messages_insert([(mailbox, rows)])[0]
 
 
+def _content_reference(content: int | str) -> tuple[int | None, str | None]:
+    """The (id, EMAILID) parameters of `_message_insert_sql`'s content: one of them."""
+    return (None, content) if isinstance(content, str) else (content, None)
+
+
 def mailboxes_messages_insert(
     groups: Sequence[tuple[Mailbox, Sequence[NewMessage]]],
 ) -> list[list[int]]:
     """`messages_insert` for several locked mailboxes at once (a group commit's deliveries):
     the rows of all of them in one statement, their counters in another."""
-    inserts: list[tuple[int, ...]] = []
+    inserts: list[tuple[int | str | None, ...]] = []
     updates: list[tuple[int, ...]] = []
     allocated: list[tuple[list[int], int]] = []  # each mailbox's UIDs and modseq
     for mailbox, rows in groups:
         uids, modseq = allocate(mailbox, len(rows))
         allocated.append((uids, modseq))
-        inserts += [(mailbox.pk, uid, modseq, *r) for uid, r in zip(uids, rows, strict=True)]
+        inserts += [
+            (mailbox.pk, uid, modseq, *r[:-1], *_content_reference(r.content))
+            for uid, r in zip(uids, rows, strict=True)
+        ]
         updates.append(
             (
                 uids[-1] + 1,
@@ -178,7 +189,7 @@ def mailboxes_messages_insert(
                 mailbox.pk,
             )
         )
-    with connection.cursor() as cursor, pipelined():
+    with hot_cursor() as cursor, pipelined():
         cursor.executemany(_message_insert_sql(), inserts)
         cursor.executemany(_counters_update_sql(), updates)
     for (mailbox, _), (uids, modseq) in zip(groups, allocated, strict=True):
