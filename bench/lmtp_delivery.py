@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/lmtp_delivery.py                 # SQLite in a throwaway DATA_DIR
     DATABASE_URL=postgres://... .venv/bin/python bench/lmtp_delivery.py   # an empty database
+    .venv/bin/python bench/lmtp_delivery.py --dovecot       # Dovecot's LMTP, for comparison
 
 The mail daemon runs as it does in production (`manage.py runimapd`, LMTP only) in its own
 process, with every message's blob fsynced and its rows committed before its 250; the clients
@@ -9,6 +10,11 @@ are stdlib LMTP clients in this process, one thread per connection. Messages are
 (plain and 8-bit text, HTML alternatives, base64 attachments, long lines, a NUL now and then,
 1 KB to 60 KB) and spread over eight accounts. Each connection count runs `--rounds` times
 (this machine's speed varies by a fifth from run to run); prints the median and every run.
+
+`--dovecot` sends the same messages, with the same clients, to Dovecot's LMTP server instead
+(Debian's dovecot-core and dovecot-lmtpd; a throwaway configuration: Maildir, default
+`mail_fsync = optimized`, which flushes each message before its 250), so that the platform
+can be compared with it on the machine at hand.
 """
 
 from __future__ import annotations
@@ -151,6 +157,69 @@ def daemon(env: dict[str, str], processes: int) -> Iterator[int]:
         process.wait(30)
 
 
+DOVECOT_CONF = """\
+base_dir = {root}/run
+state_dir = {root}/state
+log_path = {root}/dovecot.log
+protocols = lmtp
+ssl = no
+listen = 127.0.0.1
+default_internal_user = {user}
+default_login_user = {user}
+first_valid_uid = 1
+mail_location = maildir:~/Maildir
+userdb {{
+  driver = static
+  args = uid={user} gid={group} home={root}/mail/%d/%n allow_all_users=yes
+}}
+passdb {{
+  driver = static
+  args = nopassword=y
+}}
+service lmtp {{
+  inet_listener lmtp {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+}}
+"""
+
+
+@contextmanager
+def dovecot(root: Path) -> Iterator[int]:
+    """Dovecot's LMTP on a free loopback port, mail under `root` (as the `dovecot` user when
+    run as root: Dovecot does not deliver as root)."""
+    import grp
+    import pwd
+    import shutil
+
+    if shutil.which("dovecot") is None:
+        raise SystemExit("--dovecot needs Dovecot: apt-get install dovecot-core dovecot-lmtpd")
+    account = pwd.getpwnam("dovecot") if os.geteuid() == 0 else pwd.getpwuid(os.getuid())
+    group = grp.getgrgid(account.pw_gid).gr_name
+    port = free_port()
+    root.chmod(0o755)  # the mail user must reach its mail below
+    (root / "mail").mkdir(parents=True)
+    os.chown(root / "mail", account.pw_uid, account.pw_gid)
+    config = root / "dovecot.conf"
+    config.write_text(DOVECOT_CONF.format(root=root, user=account.pw_name, group=group, port=port))
+    process = subprocess.Popen(["dovecot", "-F", "-c", str(config)])
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"Dovecot did not start; see {root}/dovecot.log") from None
+                time.sleep(0.1)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
 def run(port: int, messages: list[bytes], connections: int) -> float:
     shares = [messages[i::connections] for i in range(connections)]
     failures: list[str] = []
@@ -190,6 +259,9 @@ def main() -> None:
         "--rounds", type=int, default=3, help="runs per connection count; the median is reported"
     )
     parser.add_argument(
+        "--dovecot", action="store_true", help="measure Dovecot's LMTP instead, for comparison"
+    )
+    parser.add_argument(
         "--processes",
         type=int,
         default=1,
@@ -201,6 +273,11 @@ def main() -> None:
     messages = [make_message(rng, n) for n in range(options.messages)]
     size = sum(map(len, messages)) / len(messages)
     with tempfile.TemporaryDirectory(prefix="lmtp-bench-") as data_dir:
+        if options.dovecot:
+            print(f"{len(messages)} messages, {size / 1024:.1f} KB on average, Dovecot")
+            with dovecot(Path(data_dir)) as port:
+                report(port, messages, options)
+            return
         env = {
             **os.environ,
             "DATA_DIR": data_dir,
@@ -217,13 +294,17 @@ def main() -> None:
             f" {options.processes} daemon process(es)"
         )
         with daemon(env, options.processes) as port:
-            for connections in options.connections:
-                rates = sorted(run(port, messages, connections) for _ in range(options.rounds))
-                runs = ", ".join(f"{rate:.0f}" for rate in rates)
-                print(
-                    f"{connections} connection(s): {statistics.median(rates):.0f} messages/s"
-                    f" (median of {len(rates)}: {runs})"
-                )
+            report(port, messages, options)
+
+
+def report(port: int, messages: list[bytes], options: argparse.Namespace) -> None:
+    for connections in options.connections:
+        rates = sorted(run(port, messages, connections) for _ in range(options.rounds))
+        runs = ", ".join(f"{rate:.0f}" for rate in rates)
+        print(
+            f"{connections} connection(s): {statistics.median(rates):.0f} messages/s"
+            f" (median of {len(rates)}: {runs})"
+        )
 
 
 if __name__ == "__main__":
