@@ -173,8 +173,14 @@ async def serve(
     finally:
         log.info("stopping")
         await stop_all(bound)
-        delivery_worker.worker.shutdown()
-        orm_pool.shutdown()
+        # Off the loop: both wait for their threads, and closing the pool's database
+        # connections is a database call, which Django refuses on an event loop.
+        await asyncio.to_thread(_threads_stop)
+
+
+def _threads_stop() -> None:
+    delivery_worker.worker.shutdown()
+    orm_pool.shutdown()
 
 
 class DaemonThread:
@@ -224,6 +230,9 @@ class DaemonThread:
         return self._loop
 
     def stop(self, timeout: float = 30) -> None:
+        """Stop the daemon; raises what went wrong while it stopped."""
         if self._loop is not None and self._stop is not None and self._loop.is_running():
             self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(timeout)
+        if self._error is not None and self.bound:
+            raise RuntimeError("the mail daemon failed while stopping") from self._error

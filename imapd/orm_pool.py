@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -32,7 +34,17 @@ def executor() -> ThreadPoolExecutor:
     return _executor
 
 
+# Each pool thread's database connections, closed by `shutdown` (a connection left open
+# would outlive the daemon's stop, e.g. holding a test database that is to be dropped).
+_opened: dict[int, list[BaseDatabaseWrapper]] = {}
+_opened_lock = threading.Lock()
+
+
 def _fresh_connection_then(call: Callable[[], R]) -> R:
+    thread = threading.get_ident()
+    if thread not in _opened:
+        with _opened_lock:
+            _opened[thread] = list(connections.all(initialized_only=False))
     close_old_connections()
     return call()
 
@@ -53,3 +65,12 @@ def shutdown() -> None:
     if _executor is not None:
         _executor.shutdown(wait=True, cancel_futures=True)
         _executor = None
+    with _opened_lock:
+        opened = [c for thread_connections in _opened.values() for c in thread_connections]
+        _opened.clear()
+    for db in opened:  # their threads have ended: closed from here, as Django allows it
+        db.inc_thread_sharing()
+        try:
+            db.close()
+        finally:
+            db.dec_thread_sharing()

@@ -46,7 +46,8 @@ def supervise(
     *,
     on_ready: Callable[[list[BoundServer]], None] | None = None,
 ) -> int:
-    """Run `processes` workers until SIGINT or SIGTERM; the exit status for the command."""
+    """Run `processes` workers until SIGINT or SIGTERM. Returns 0, `START_FAILED` when a
+    worker could not start, or 1 when one failed while stopping."""
     sockets = listening.bind_all(options.listeners(), processes)
     if on_ready is not None:
         on_ready(
@@ -77,10 +78,13 @@ def supervise(
             slot, started = workers.pop(pid)
             code = os.waitstatus_to_exitcode(wait_status)
             if stopping:
+                if code != 0:
+                    log.error("daemon worker %d (pid %d) stopped with status %d", slot, pid, code)
+                    status = status or 1
                 continue
             if code == START_FAILED:
                 log.error("daemon worker %d could not start; stopping the daemon", slot)
-                status = 1
+                status = START_FAILED
                 stop(signal.SIGTERM, None)
                 continue
             log.error(

@@ -48,3 +48,10 @@ def test_runplatform_starts_web_worker_beat_and_the_mail_daemon():
     assert "gunicorn" in processes["web"]
     assert " worker " in processes["worker"]
     assert " beat " in processes["beat"]
+
+
+def test_compose_daemon_processes_wake_each_others_idle_sessions():
+    compose = _compose()
+    command = compose["services"]["imapd"]["command"]
+    assert "--processes" in command
+    assert compose["x-platform"]["environment"]["NOTIFY_URL"].startswith("redis://")

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from imapd.daemon import BoundServer, DaemonOptions, serve
-from imapd.prefork import supervise
+from imapd.prefork import START_FAILED, supervise
 
 
 class Command(BaseCommand):
@@ -82,7 +82,9 @@ class Command(BaseCommand):
         sys.setswitchinterval(settings.DAEMON_SWITCH_INTERVAL_US / 1_000_000)
         if processes > 1:
             status = supervise(daemon_options, processes, on_ready=ready)
-            if status:
+            if status == START_FAILED:
                 raise CommandError("A daemon worker could not start (see the log above).")
+            if status:
+                raise CommandError("A daemon worker failed (see the log above).")
             return
         asyncio.run(serve(daemon_options, on_ready=ready))
