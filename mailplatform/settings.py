@@ -362,6 +362,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     },
     # Encryption at rest: accounts whose mail stored in clear waits for its job (imapd.crypto).
     "crypto-encryption-sweep": {"task": "imapd.crypto.tasks.encryption_sweep", "schedule": 600.0},
+    # Message files a crash left without a row (imapd.store.services.orphan_blobs_delete).
+    "store-orphan-blobs-sweep": {"task": "imapd.tasks.orphan_blobs_sweep", "schedule": 6 * 3600.0},
 }
 
 # --- REST API -------------------------------------------------------------------------------

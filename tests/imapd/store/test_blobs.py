@@ -12,10 +12,12 @@ from django.conf import settings
 from django.db import connection
 
 from accounts import services as account_services
+from imapd import tasks
 from imapd.models import Mailbox, MessageContent
 from imapd.store import blobs, services
 from imapd.store.dto import UidSet
 from imapd.store.services import StoreMode
+from mailplatform.celery import app as celery_app
 from mailplatform.errors import NotFound
 from tests.imapd.store.conftest import items, make_message
 
@@ -136,3 +138,14 @@ def test_orphan_collection_removes_only_old_unreferenced_blobs(inbox):
     assert removed == 2
     assert blob_files(inbox.account_id) == {kept, young_orphan}
     assert not temp.exists()
+
+
+def test_beat_collects_orphans_with_the_task(inbox, settings):
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "imapd.tasks.orphan_blobs_sweep" in scheduled
+    assert "imapd.tasks.orphan_blobs_sweep" in celery_app.tasks
+    orphan = blobs.blob_write(account_id=inbox.account_id, data=make_message("lost"))
+    path = Path(settings.BLOB_DIR) / str(inbox.account_id) / orphan[:2] / orphan
+    os.utime(path, (time.time() - 7200, time.time() - 7200))
+    assert tasks.orphan_blobs_sweep() == 1
+    assert not path.exists()
