@@ -68,38 +68,26 @@ class DaemonOptions:
         """0 turns a listener off; None (free port) and any other number turn it on."""
         return port != 0
 
-    def listener(self, name: str) -> ListenerSpec | None:
-        """Where the listener `name` (`imap`, `imaps`, `imap-unix`, `lmtp`, `lmtp-unix`,
-        `submission`, `submissions`, `smtp`) binds; None when it is turned off."""
-        path = {"imap-unix": self.imap_unix_socket, "lmtp-unix": self.lmtp_unix_socket}.get(name)
-        if path is not None:
-            return ListenerSpec(name, path=path) if path else None
-        port = {
+    def listeners(self) -> list[ListenerSpec]:
+        """Every listener turned on: `imap`, `imaps`, `lmtp`, `submission`, `submissions`,
+        `smtp` on TCP, `imap-unix`, `lmtp-unix` on unix sockets."""
+        ports = {
             "imap": self.imap_port,
             "imaps": self.imaps_port,
             "lmtp": self.lmtp_port,
             "submission": self.submission_port,
             "submissions": self.submissions_port,
             "smtp": self.smtp_port,
-        }[name]
-        return ListenerSpec(name, host=self.host, port=port) if self.enabled(port) else None
+        }
+        paths = {"imap-unix": self.imap_unix_socket, "lmtp-unix": self.lmtp_unix_socket}
+        return [
+            *(ListenerSpec(n, host=self.host, port=p) for n, p in ports.items() if self.enabled(p)),
+            *(ListenerSpec(n, path=path) for n, path in paths.items() if path),
+        ]
 
-    def listeners(self) -> list[ListenerSpec]:
-        """Every listener turned on."""
-        found = (self.listener(name) for name in LISTENER_NAMES)
-        return [spec for spec in found if spec is not None]
-
-
-LISTENER_NAMES = (
-    "imap",
-    "imaps",
-    "imap-unix",
-    "lmtp",
-    "lmtp-unix",
-    "submission",
-    "submissions",
-    "smtp",
-)
+    def listener(self, name: str) -> ListenerSpec | None:
+        """Where the listener `name` binds; None when it is turned off."""
+        return next((spec for spec in self.listeners() if spec.name == name), None)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,13 @@ from email.utils import parseaddr
 from django.core.mail import EmailMessage
 from django.core.mail.backends.base import BaseEmailBackend
 
-from imapd.smtp.delivery import Arrival, envelope_deliver, recipient_check, relay_configured
+from imapd.smtp.delivery import (
+    Arrival,
+    EnvelopeDelivery,
+    envelope_deliver,
+    recipient_check,
+    relay_configured,
+)
 from imapd.smtp.queue import outbound_enqueue
 from mailplatform.errors import TemporaryFailure
 
@@ -55,7 +61,9 @@ class PlatformEmailBackend(BaseEmailBackend):
             )
         delivered = False
         if local:
-            outcomes = envelope_deliver(raw=raw, arrival=Arrival(sender=sender), recipients=local)
+            outcomes = envelope_deliver(
+                EnvelopeDelivery.plan(raw=raw, arrival=Arrival(sender=sender), recipients=local)
+            )
             delivered = any(outcome.reply.ok for outcome in outcomes)
         if remote:
             outbound_enqueue(sender=sender, recipients=remote, content=raw)

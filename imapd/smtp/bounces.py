@@ -8,7 +8,13 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
-from imapd.smtp.delivery import Arrival, envelope_deliver, recipient_check, relay_configured
+from imapd.smtp.delivery import (
+    Arrival,
+    EnvelopeDelivery,
+    envelope_deliver,
+    recipient_check,
+    relay_configured,
+)
 from imapd.smtp.dsn import FailedRecipient, dsn_build
 from imapd.smtp.queue import outbound_enqueue
 
@@ -34,7 +40,8 @@ def bounce_send(
         if not check.accepted:
             log.warning("bounce for %s not delivered: %s", sender, check.reply)
             return False
-        outcome = envelope_deliver(raw=dsn, arrival=Arrival(sender=""), recipients=[check])[0]
+        delivery = EnvelopeDelivery.plan(raw=dsn, arrival=Arrival(sender=""), recipients=[check])
+        outcome = envelope_deliver(delivery)[0]
         if not outcome.reply.ok:
             log.warning("bounce for %s not delivered: %s", sender, outcome.reply)
         return outcome.reply.ok

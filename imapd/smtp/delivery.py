@@ -46,6 +46,7 @@ from imapd.store.services.delivery import (
     deliveries_commit,
     deliveries_prepare,
     delivery_store,
+    message_is_empty,
     prepared_only,
 )
 from mailplatform.errors import (
@@ -176,7 +177,11 @@ def _starts_with_field(raw: bytes, line: bytes) -> bool:
 
 def stored_form(raw: bytes, arrival: Arrival, recipient: str | None) -> bytes:
     """The bytes stored for one recipient: trace fields, then the message with CRLF ends."""
-    body = normalize_line_ends(raw)
+    return _traced(normalize_line_ends(raw), arrival, recipient)
+
+
+def _traced(body: bytes, arrival: Arrival, recipient: str | None) -> bytes:
+    """`stored_form` of a message whose line ends are normalized already."""
     headers = trace_headers(arrival, recipient)
     if recipient is not None:
         delivered_to = f"Delivered-To: {_header_safe(recipient)}\r\n".encode(
@@ -217,7 +222,7 @@ def account_deliver(
     internal_date: datetime | None = None,
 ) -> Delivered:
     """Store one copy for one account; raises the store's errors (see `failure_reply`)."""
-    if not raw.strip(b"\r\n"):
+    if message_is_empty(raw):
         raise ValidationFailed(replies.EMPTY_MESSAGE.text)
     item = DeliveryItem(
         account_id=account.pk,
@@ -280,8 +285,9 @@ class EnvelopeDelivery:
         mailbox: str = names.INBOX,
         flags: Sequence[str] = (),
     ) -> EnvelopeDelivery:
-        if not raw.strip(b"\r\n"):
+        if message_is_empty(raw):
             return cls(raw, arrival, recipients, (), (), submitter_id)
+        body = normalize_line_ends(raw)  # once, whatever the number of copies
         first_recipient: dict[int, str] = {}
         for check in recipients:
             for pk in check.account_ids:
@@ -289,7 +295,7 @@ class EnvelopeDelivery:
         items = tuple(
             DeliveryItem(
                 account_id=pk,
-                raw=stored_form(raw, arrival, address),
+                raw=_traced(body, arrival, address),
                 mailbox=mailbox,
                 flags=tuple(flags),
             )
@@ -300,7 +306,7 @@ class EnvelopeDelivery:
 
     @property
     def empty(self) -> bool:
-        return not self.raw.strip(b"\r\n")
+        return message_is_empty(self.raw)
 
     def outcomes(self, stored: Sequence[DeliveryResult | Reply]) -> list[RecipientOutcome]:
         """One outcome per recipient, in order, from what became of each item (a result, or
@@ -336,25 +342,9 @@ def _result_reply(item: DeliveryItem, result: DeliveryResult | Reply) -> Deliver
     return reply
 
 
-def envelope_deliver(
-    *,
-    raw: bytes,
-    arrival: Arrival,
-    recipients: Sequence[RecipientCheck],
-    submitter_id: int | None = None,
-    mailbox: str = names.INBOX,
-    flags: Sequence[str] = (),
-) -> list[RecipientOutcome]:
-    """Deliver one message to its accepted recipients, one outcome per recipient in order
-    (`EnvelopeDelivery` says what goes where)."""
-    delivery = EnvelopeDelivery.plan(
-        raw=raw,
-        arrival=arrival,
-        recipients=recipients,
-        submitter_id=submitter_id,
-        mailbox=mailbox,
-        flags=flags,
-    )
+def envelope_deliver(delivery: EnvelopeDelivery) -> list[RecipientOutcome]:
+    """Deliver one message to its accepted recipients (`EnvelopeDelivery.plan`), one outcome
+    per recipient in order."""
     return envelopes_deliver([delivery])[0]
 
 

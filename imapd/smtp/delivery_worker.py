@@ -4,8 +4,9 @@ Every delivery must be durable before its 250, and a durable commit costs a disk
 round of locking whatever it holds. So the listeners (LMTP, submission, inbound SMTP) hand
 their messages to two threads working as a pipeline:
 
-- the preparer takes every message that has arrived and prepares it (`envelopes_prepare`:
-  MIME analysis, blob written and being flushed);
+- the preparer takes every message that has arrived, plans it (`EnvelopeDelivery.plan`: the
+  copy for each account, with its trace fields) and prepares it (`envelopes_prepare`: MIME
+  analysis, blob written and being flushed);
 - the committer takes everything prepared meanwhile (up to `MAX_BATCH` messages), stores it
   in one transaction (`envelopes_commit`) and answers each connection.
 
@@ -55,12 +56,12 @@ JOIN_WAIT_S: Final = 0.003
 
 @dataclass(frozen=True)
 class _Job:
-    delivery: EnvelopeDelivery
+    plan: Callable[[], EnvelopeDelivery]
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[list[RecipientOutcome]]
 
 
-_Batch = tuple[list[_Job], list[Prepared]]
+_Batch = tuple[list[_Job], list[EnvelopeDelivery], list[Prepared]]
 
 
 class DeliveryWorker:
@@ -71,8 +72,12 @@ class DeliveryWorker:
         self._lock = threading.Lock()
         self._preparing = threading.Event()  # set while the preparer works on a batch
 
-    async def deliver(self, delivery: EnvelopeDelivery) -> list[RecipientOutcome]:
-        """Store one message for its recipients; its outcomes, one per recipient."""
+    async def deliver(self, plan: Callable[[], EnvelopeDelivery]) -> list[RecipientOutcome]:
+        """Store one message for its recipients; its outcomes, one per recipient.
+
+        `plan` (an `EnvelopeDelivery.plan` with its arguments) runs in the preparing thread,
+        not on the event loop: it copies the whole message once per account, which for a
+        large message to many accounts would hold up every session on the loop."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[list[RecipientOutcome]] = loop.create_future()
         with self._lock:
@@ -86,7 +91,7 @@ class DeliveryWorker:
                 ]
                 for thread in self._threads:
                     thread.start()
-            self._arrived.put(_Job(delivery, loop, future))
+            self._arrived.put(_Job(plan, loop, future))
         # A connection that goes away meanwhile does not take the batch down with it.
         return await asyncio.shield(future)
 
@@ -102,14 +107,15 @@ class DeliveryWorker:
     def _prepare_loop(self) -> None:
         try:
             while True:
-                jobs = _drain(self._arrived, lambda job: len(job.delivery.items))
-                if jobs is None:
+                arrived = _drain(self._arrived, lambda job: 1)
+                if arrived is None:
                     self._prepared.put(None)
                     return
                 close_old_connections()
                 self._preparing.set()
                 try:
-                    batch = (jobs, envelopes_prepare([j.delivery for j in jobs]))
+                    jobs, deliveries = _planned(arrived)
+                    batch = (jobs, deliveries, envelopes_prepare(deliveries))
                 finally:
                     self._preparing.clear()
                 self._prepared.put(batch)
@@ -130,16 +136,17 @@ class DeliveryWorker:
     def _commit_loop(self) -> None:
         try:
             while True:
-                batches = _drain(self._prepared, lambda batch: len(batch[1]))
+                batches = _drain(self._prepared, lambda batch: len(batch[2]))
                 if batches is None:
                     return
-                if self._preparing.is_set() and sum(len(b[1]) for b in batches) < MAX_BATCH:
+                if self._preparing.is_set() and sum(len(b[2]) for b in batches) < MAX_BATCH:
                     batches += self._joining()
                 close_old_connections()
-                jobs = [job for batch_jobs, _ in batches for job in batch_jobs]
-                prepared = [p for _, batch_prepared in batches for p in batch_prepared]
+                jobs = [job for batch in batches for job in batch[0]]
+                deliveries = [delivery for batch in batches for delivery in batch[1]]
+                prepared = [p for batch in batches for p in batch[2]]
                 try:
-                    outcomes = envelopes_commit([job.delivery for job in jobs], prepared)
+                    outcomes = envelopes_commit(deliveries, prepared)
                 except Exception as error:  # a bug: store failures are answered as outcomes
                     log.exception("delivery failed")
                     for job in jobs:
@@ -149,6 +156,22 @@ class DeliveryWorker:
                     _answer(job, _resolve, outcome)
         finally:
             connection.close()
+
+
+def _planned(jobs: list[_Job]) -> tuple[list[_Job], list[EnvelopeDelivery]]:
+    """The jobs whose plan could be made, with their deliveries; the others are answered
+    with the error (a bug: planning only rearranges bytes)."""
+    kept: list[_Job] = []
+    deliveries: list[EnvelopeDelivery] = []
+    for job in jobs:
+        try:
+            deliveries.append(job.plan())
+        except Exception as error:
+            log.exception("delivery could not be planned")
+            _answer(job, _fail, error)
+            continue
+        kept.append(job)
+    return kept, deliveries
 
 
 T = TypeVar("T")

@@ -8,6 +8,8 @@ store is unavailable (the MTA retries that recipient alone).
 
 from __future__ import annotations
 
+from functools import partial
+
 from aiosmtpd.smtp import Session, syntax
 
 from imapd.orm_pool import run_orm
@@ -51,8 +53,11 @@ class LmtpHandler(MailHandler):
         if content is None:
             return [str(replies.TOO_BIG)] * len(envelope.checks)
         outcomes = await worker.deliver(
-            EnvelopeDelivery.plan(
-                raw=content, arrival=server.arrival(envelope), recipients=envelope.checks
+            partial(
+                EnvelopeDelivery.plan,
+                raw=content,
+                arrival=server.arrival(envelope),
+                recipients=envelope.checks,
             )
         )
         return [str(outcome.reply) for outcome in outcomes]

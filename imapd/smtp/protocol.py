@@ -17,6 +17,7 @@ import logging
 import ssl
 from email._header_value_parser import get_addr_spec, get_angle_addr
 from email.errors import HeaderParseError
+from functools import partial
 from typing import Any, ClassVar
 
 from aiosmtpd.smtp import SMTP, Envelope, Session, syntax
@@ -342,7 +343,8 @@ class SingleReplyHandler(MailHandler):
             return [str(replies.TOO_BIG)]
         arrival = server.arrival(envelope)
         outcomes = await worker.deliver(
-            EnvelopeDelivery.plan(
+            partial(
+                EnvelopeDelivery.plan,
                 raw=content,
                 arrival=arrival,
                 recipients=envelope.checks,

@@ -27,7 +27,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import DatabaseError
 
 from imapd.smtp import replies
-from imapd.smtp.delivery import Arrival, envelope_deliver, recipient_check
+from imapd.smtp.delivery import Arrival, EnvelopeDelivery, envelope_deliver, recipient_check
 from imapd.smtp.replies import Reply
 from imapd.store import names
 
@@ -79,11 +79,13 @@ def deliver_all(
         accepted = [c for c in checks if c.accepted]
         outcomes = (
             envelope_deliver(
-                raw=raw,
-                arrival=Arrival(sender=sender),
-                recipients=accepted,
-                mailbox=mailbox,
-                flags=flags,
+                EnvelopeDelivery.plan(
+                    raw=raw,
+                    arrival=Arrival(sender=sender),
+                    recipients=accepted,
+                    mailbox=mailbox,
+                    flags=flags,
+                )
             )
             if accepted
             else []

@@ -49,7 +49,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        processes = options["processes"] or settings.DAEMON_PROCESSES
+        processes = options["processes"]
+        if processes is None:
+            processes = settings.DAEMON_PROCESSES
         if processes < 1:
             raise CommandError("--processes must be at least 1.")
         if processes > 1 and not settings.NOTIFY_URL:

@@ -11,9 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
+
 from imapd.crypto import sealing
 from imapd.store import blobs
 from imapd.store.summary import ContentFields, content_fields
+from mailplatform.errors import LimitExceeded
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,14 @@ class PreparedContent:
     fields: ContentFields
     # Set when the blob and fields are encrypted (imapd.crypto): the content key, in memory.
     seal: sealing.ContentSeal | None
+
+
+def size_check(raw: bytes) -> None:
+    """Refuse (TOOBIG) a message larger than MAX_MESSAGE_SIZE, before anything is written."""
+    if len(raw) > settings.MAX_MESSAGE_SIZE:
+        raise LimitExceeded(
+            f"A message may have at most {settings.MAX_MESSAGE_SIZE} bytes.", code="TOOBIG"
+        )
 
 
 def content_prepare(

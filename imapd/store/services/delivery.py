@@ -1,7 +1,7 @@
 """Final delivery into the store: many messages, for many accounts, in one transaction.
 
 Delivery is split in two so that the mail daemon can commit concurrent deliveries together
-(group commit, `imapd.smtp.group_commit`):
+(group commit, `imapd.smtp.delivery_worker`):
 
 - `deliveries_prepare` does everything that needs no lock: checks, the MIME analysis,
   sealing for encrypted accounts, and writing each blob (fsynced, with its directory);
@@ -26,7 +26,6 @@ from datetime import datetime
 from functools import cache
 from typing import Any, TypeVar
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -39,7 +38,12 @@ from imapd.store import names
 from imapd.store.flags import ParsedFlags, keyword_mask, parse_flags
 from imapd.store.quota import accounts_usage, quota_refusal, usage_of_rows, usage_query
 from imapd.store.services._common import lock_store, register_keywords, unix_seconds
-from imapd.store.services.contents import PreparedContent, content_prepare, contents_discard
+from imapd.store.services.contents import (
+    PreparedContent,
+    content_prepare,
+    contents_discard,
+    size_check,
+)
 from imapd.store.services.mailboxes import mailboxes_create_defaults
 from imapd.store.services.rows import (
     NewContent,
@@ -48,7 +52,6 @@ from imapd.store.services.rows import (
     mailboxes_messages_insert,
 )
 from mailplatform.errors import (
-    LimitExceeded,
     NotFound,
     NotPermitted,
     ServiceError,
@@ -156,13 +159,15 @@ def deliveries_prepare(items: Sequence[DeliveryItem]) -> list[PreparedDelivery |
     return results
 
 
+def message_is_empty(raw: bytes) -> bool:
+    """Nothing but line ends: no message to deliver."""
+    return not raw.strip(b"\r\n")
+
+
 def _checked(item: DeliveryItem) -> ParsedFlags:
     flags = parse_flags(item.flags)
-    if len(item.raw) > settings.MAX_MESSAGE_SIZE:
-        raise LimitExceeded(
-            f"A message may have at most {settings.MAX_MESSAGE_SIZE} bytes.", code="TOOBIG"
-        )
-    if not item.raw.strip(b"\r\n"):
+    size_check(item.raw)
+    if message_is_empty(item.raw):
         raise ValidationFailed("An empty message cannot be delivered.", code="CANNOT")
     return flags
 
@@ -223,7 +228,7 @@ def _commit(prepared: Sequence[PreparedDelivery]) -> list[DeliveryResult]:
             usage[p.item.account_id] = (used[0] + size, used[1] + 1)
         mailbox = _target(targets, p.item.account_id, _wanted_name(p.item.mailbox))
         accepted[p.item.account_id].append((index, mailbox))
-    stored: list[tuple[int, Mailbox, sealing.ContentSeal | None, list[str]]] = []
+    stored: list[_Accepted] = []
     for account_id, entries in accepted.items():
         registry = _keywords_registered(account_id, [prepared[i].flags for i, _ in entries])
         try:
@@ -242,14 +247,17 @@ def _commit(prepared: Sequence[PreparedDelivery]) -> list[DeliveryResult]:
     return [r if r is not None else TemporaryFailure("Not stored.") for r in results]
 
 
+# An accepted message: its index in the batch, its mailbox, its seal, its account's keywords.
+_Accepted = tuple[int, Mailbox, sealing.ContentSeal | None, list[str]]
+
+
 def _insert(
     prepared: Sequence[PreparedDelivery],
-    stored: list[tuple[int, Mailbox, sealing.ContentSeal | None, list[str]]],
+    stored: list[_Accepted],
     results: list[DeliveryResult | None],
 ) -> None:
-    """Insert the accepted messages (index, mailbox, seal, keyword registry): all their
-    contents in one statement, then their rows in every mailbox (on PostgreSQL, all in one
-    round trip)."""
+    """Insert the accepted messages: all their contents in one statement, then their rows
+    in every mailbox (on PostgreSQL, all in one round trip)."""
     with pipelined():
         email_ids = contents_insert(
             [
@@ -267,7 +275,7 @@ def _insert(
 
 def _messages_insert(
     prepared: Sequence[PreparedDelivery],
-    stored: list[tuple[int, Mailbox, sealing.ContentSeal | None, list[str]]],
+    stored: list[_Accepted],
     email_ids: list[str],
     results: list[DeliveryResult | None],
 ) -> None:
@@ -387,21 +395,19 @@ def _account_states_of_rows(rows: Sequence[Sequence[Any]]) -> dict[int, _Account
 def _account_states(
     account_ids: Iterable[int], *, locked: bool = False
 ) -> dict[int, _AccountState]:
-    """Whether each account takes mail, its quota and its current key pair: one query.
-    `locked` (in the commit's transaction) locks their store rows too, making any missing."""
+    """Whether each account takes mail, its quota and its current key pair: one query;
+    `locked` also locks their store rows (in the commit's transaction)."""
     ids = sorted(set(account_ids))
     if not ids:
         return {}
-    states = _account_states_of_rows(rows_together([_account_states_query(ids, locked=locked)])[0])
-    if locked:
-        states.update(_missing_stores_lock([pk for pk in ids if pk not in states]))
-    return states
+    return _account_states_of_rows(rows_together([_account_states_query(ids, locked=locked)])[0])
 
 
 def _missing_stores_lock(missing: list[int]) -> dict[int, _AccountState]:
     """Accounts older than their store row: make and lock the rows of those that exist (an
-    account deleted meanwhile stays missing: NotFound for its messages)."""
-    if not missing or not connection.features.has_select_for_update:
+    account deleted meanwhile stays missing: NotFound for its messages). On SQLite, whose
+    query joins no store row, missing accounts do not exist."""
+    if not connection.features.has_select_for_update:
         return {}
     existing = list(_account_states(missing))
     for account_id in existing:
@@ -423,8 +429,9 @@ def _locked_reads(
     )
     states = _account_states_of_rows(state_rows)
     missing = [pk for pk in account_ids if pk not in states]
-    if missing:  # rare: lock those rows, then read again what they guard
-        states.update(_missing_stores_lock(missing))
+    if missing and (found := _missing_stores_lock(missing)):
+        # Rare: those store rows are locked only now; read again what they guard.
+        states.update(found)
         return states, _targets_lock(account_ids, wanted), accounts_usage(account_ids)
     return states, _targets_of_rows(mailbox_rows), usage_of_rows(usage_rows)
 

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.db.models.lookups import Exact
@@ -31,11 +30,16 @@ from imapd.store.services._common import (
     require_selectable,
     unix_seconds,
 )
-from imapd.store.services.contents import PreparedContent, content_prepare, contents_discard
+from imapd.store.services.contents import (
+    PreparedContent,
+    content_prepare,
+    contents_discard,
+    size_check,
+)
 from imapd.store.services.delivery import DeliveryItem, delivery_store
 from imapd.store.services.rows import NewContent, NewMessage, contents_insert, messages_insert
 from imapd.store.summary import ContentFields
-from mailplatform.errors import LimitExceeded, ValidationFailed
+from mailplatform.errors import ValidationFailed
 from mailplatform.sql import pipelined
 
 
@@ -62,10 +66,7 @@ def messages_append(*, mailbox: Mailbox, items: Sequence[AppendItem]) -> AppendR
         raise ValidationFailed("Nothing to append.", code="CANNOT")
     for item in items:
         parse_flags(item.flags)  # refuse bad flags before writing anything
-        if len(item.raw) > settings.MAX_MESSAGE_SIZE:
-            raise LimitExceeded(
-                f"A message may have at most {settings.MAX_MESSAGE_SIZE} bytes.", code="TOOBIG"
-            )
+        size_check(item.raw)
         if not item.raw:
             raise ValidationFailed("An empty message cannot be appended.", code="CANNOT")
     sealer = sealing.sealer_for(mailbox.account_id)

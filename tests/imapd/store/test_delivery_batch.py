@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from accounts import services as account_services
@@ -87,8 +86,8 @@ def test_a_failed_transaction_stores_nothing_and_removes_every_blob(domain, monk
 
 
 @pytest.mark.django_db(transaction=True)
-def test_blobs_are_flushed_before_the_rows_are_committed(monkeypatch, tmp_path: Path):
-    settings.BLOB_DIR = tmp_path / "blobs"
+def test_blobs_are_flushed_before_the_rows_are_committed(monkeypatch, settings, tmp_path: Path):
+    settings.BLOB_DIR = tmp_path / "blobs"  # the fixture puts the setting back afterwards
     domain = account_services.domain_create(name="example.org", acting_user=None)
     alice, bob = _account(domain, "alice"), _account(domain, "bob")
     events: list[str] = []
