@@ -255,6 +255,10 @@ DAEMON_SWITCH_INTERVAL_US = env_int("DAEMON_SWITCH_INTERVAL_US", 500, minimum=50
 # Worker processes of the mail daemon sharing its listeners (imapd.prefork); more than one
 # needs NOTIFY_URL, so that IDLE sessions see deliveries made in the other processes.
 DAEMON_PROCESSES = env_int("DAEMON_PROCESSES", 1, minimum=1, maximum=64)
+# Seconds the mail daemon remembers an accepted recipient (imapd.smtp.recipient_cache); changes
+# to domains, accounts and aliases empty it at once (in other processes through NOTIFY_URL).
+# 0 looks every recipient up.
+RECIPIENT_CACHE_SECONDS = env_int("RECIPIENT_CACHE_SECONDS", 10, minimum=0, maximum=3600)
 # Cross-process change notification for IDLE: empty (in-process only) or redis://...
 NOTIFY_URL = env_url("NOTIFY_URL", "", ("redis", "rediss", "unix"))
 

@@ -17,6 +17,15 @@ from accounts import services
 from accounts.models import Account, Domain, User
 
 
+@pytest.fixture(autouse=True)
+def _recipient_cache_emptied() -> None:
+    """Account ids and addresses repeat between tests, each on a fresh database: what the
+    mail daemon's recipient cache learnt in one test is wrong in the next."""
+    from imapd.smtp.recipient_cache import recipients
+
+    recipients.clear()
+
+
 @pytest.fixture
 def superadmin(db) -> User:
     return User.objects.create_superuser("root", "root@example.org", "root-password-1")

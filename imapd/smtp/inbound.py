@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from aiosmtpd.smtp import Session
 
-from imapd.orm_pool import run_orm
 from imapd.smtp import replies
-from imapd.smtp.delivery import RecipientCheck, recipient_check
+from imapd.smtp.delivery import RecipientCheck
 from imapd.smtp.protocol import MailServer, SingleReplyHandler
+from imapd.smtp.recipient_cache import recipients
 
 
 class InboundServer(MailServer):
@@ -20,7 +20,7 @@ class InboundServer(MailServer):
 
 class InboundHandler(SingleReplyHandler):
     async def recipient(self, server: MailServer, session: Session, address: str) -> RecipientCheck:
-        check = await run_orm(recipient_check, address)
+        check = await recipients.check(address)
         if not check.is_local_domain:
             return RecipientCheck(address, replies.RELAY_DENIED, is_local_domain=False)
         return check

@@ -12,11 +12,11 @@ from functools import partial
 
 from aiosmtpd.smtp import Session, syntax
 
-from imapd.orm_pool import run_orm
 from imapd.smtp import replies
-from imapd.smtp.delivery import EnvelopeDelivery, RecipientCheck, recipient_check
+from imapd.smtp.delivery import EnvelopeDelivery, RecipientCheck
 from imapd.smtp.delivery_worker import worker
 from imapd.smtp.protocol import MailEnvelope, MailHandler, MailServer
+from imapd.smtp.recipient_cache import recipients
 
 
 class LmtpServer(MailServer):
@@ -41,7 +41,7 @@ class LmtpServer(MailServer):
 
 class LmtpHandler(MailHandler):
     async def recipient(self, server: MailServer, session: Session, address: str) -> RecipientCheck:
-        check = await run_orm(recipient_check, address)
+        check = await recipients.check(address)
         if not check.is_local_domain:  # LMTP is final delivery: it never relays
             return RecipientCheck(address, replies.UNKNOWN_USER, is_local_domain=False)
         return check

@@ -19,8 +19,9 @@ from django.conf import settings
 from imapd.orm_pool import run_orm
 from imapd.smtp import rate_limit, replies
 from imapd.smtp.auth import AuthMechanisms, SmtpUser, sender_allowed
-from imapd.smtp.delivery import RecipientCheck, recipient_check, relay_configured
+from imapd.smtp.delivery import RecipientCheck, relay_configured
 from imapd.smtp.protocol import MailEnvelope, MailServer, SingleReplyHandler, is_loopback
+from imapd.smtp.recipient_cache import recipients
 
 
 class SubmissionServer(AuthMechanisms):
@@ -55,7 +56,7 @@ class SubmissionHandler(SingleReplyHandler):
         return None
 
     async def recipient(self, server: MailServer, session: Session, address: str) -> RecipientCheck:
-        check = await run_orm(recipient_check, address)
+        check = await recipients.check(address)
         if check.is_local_domain:
             return check
         if not relay_configured():

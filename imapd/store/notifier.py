@@ -16,6 +16,10 @@ An IMAP session on an event loop subscribes with its loop, and the hub crosses t
 
 A change only says *that* a mailbox moved on to `modseq`; the session reads what changed from
 the store (messages and tombstones with a greater modseq).
+
+The hub also carries `DirectoryChange`: who receives mail at which address may have changed
+(`accounts.directory`), so that every daemon process forgets the recipients it has cached
+(`subscribe_directory`).
 """
 
 from __future__ import annotations
@@ -72,6 +76,12 @@ class MailboxChange:
         )
 
 
+@dataclass(frozen=True)
+class DirectoryChange:
+    """Domains, accounts or aliases changed: cached recipient lookups are out of date."""
+
+
+Change = MailboxChange | DirectoryChange
 Callback = Callable[[MailboxChange], None]
 
 
@@ -109,9 +119,9 @@ class Listener:
 class Backend(Protocol):
     """Carries changes between processes; the hub delivers what it receives locally."""
 
-    def start(self, deliver: Callback) -> None: ...
+    def start(self, deliver: Callable[[Change], None]) -> None: ...
 
-    def publish(self, change: MailboxChange) -> None: ...
+    def publish(self, change: Change) -> None: ...
 
     def close(self) -> None: ...
 
@@ -123,6 +133,7 @@ class Hub:
         self._lock = threading.Lock()
         self._by_mailbox: dict[int, list[Listener]] = {}
         self._by_account: dict[int, list[Listener]] = {}
+        self._directory: list[Callable[[], None]] = []
         self.backend = backend
         if backend is not None:
             backend.start(self.deliver)
@@ -148,6 +159,19 @@ class Hub:
                 self._by_account.setdefault(account_id, []).append(listener)
         return listener
 
+    def subscribe_directory(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call `callback` on every `DirectoryChange`, in the thread that publishes or relays
+        it; returns the function that ends the subscription."""
+        with self._lock:
+            self._directory.append(callback)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if callback in self._directory:
+                    self._directory.remove(callback)
+
+        return unsubscribe
+
     def _remove(self, listener: Listener) -> None:
         with self._lock:
             for table, key in (
@@ -162,7 +186,7 @@ class Hub:
                 if not listeners:
                     table.pop(key, None)
 
-    def publish(self, change: MailboxChange) -> None:
+    def publish(self, change: Change) -> None:
         self.deliver(change)
         if self.backend is not None:
             try:
@@ -171,8 +195,17 @@ class Hub:
                 # The change is committed; other processes catch up at their next poll.
                 logger.warning("Could not publish %s to other processes", change, exc_info=True)
 
-    def deliver(self, change: MailboxChange) -> None:
+    def deliver(self, change: Change) -> None:
         """Hand a change to this process's listeners only."""
+        if isinstance(change, DirectoryChange):
+            with self._lock:
+                callbacks = list(self._directory)
+            for callback in callbacks:
+                try:
+                    callback()
+                except Exception:
+                    logger.exception("A directory listener failed")
+            return
         with self._lock:
             targets = [
                 *self._by_mailbox.get(change.mailbox_id, ()),
@@ -209,14 +242,19 @@ class RedisBackend:
         self.ready = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def start(self, deliver: Callback) -> None:
+    def start(self, deliver: Callable[[Change], None]) -> None:
         self._thread = threading.Thread(
             target=self._run, args=(deliver,), name="store-notify-redis", daemon=True
         )
         self._thread.start()
 
-    def publish(self, change: MailboxChange) -> None:
-        payload = json.dumps({"origin": self._origin, "change": change.to_json()})
+    def publish(self, change: Change) -> None:
+        body: dict[str, Any] = (
+            {"directory": True}
+            if isinstance(change, DirectoryChange)
+            else {"change": change.to_json()}
+        )
+        payload = json.dumps({"origin": self._origin, **body})
         self._client.publish(self.channel, payload)
 
     def close(self) -> None:
@@ -225,7 +263,7 @@ class RedisBackend:
             self._thread.join(timeout=5)
         self._client.close()
 
-    def _run(self, deliver: Callback) -> None:
+    def _run(self, deliver: Callable[[Change], None]) -> None:
         backoff = 0.5
         while not self._stopped.is_set():
             try:
@@ -246,14 +284,18 @@ class RedisBackend:
                 self._stopped.wait(backoff)
                 backoff = min(backoff * 2, 10.0)
 
-    def _relay(self, data: object, deliver: Callback) -> None:
+    def _relay(self, data: object, deliver: Callable[[Change], None]) -> None:
         if not isinstance(data, bytes | str):
             return
         try:
             decoded = json.loads(data)
             if decoded.get("origin") == self._origin:
                 return  # delivered locally when published
-            change = MailboxChange.from_json(decoded["change"])
+            change: Change = (
+                DirectoryChange()
+                if decoded.get("directory") is True
+                else MailboxChange.from_json(decoded["change"])
+            )
         except (ValueError, KeyError, TypeError):
             logger.warning("Ignoring a malformed store notification")
             return
@@ -305,7 +347,7 @@ def _forget_hub_after_fork() -> None:
 os.register_at_fork(after_in_child=_forget_hub_after_fork)
 
 
-def _publish_committed(change: MailboxChange) -> None:
+def _publish_committed(change: Change) -> None:
     try:
         get_hub().publish(change)
     except Exception:
@@ -313,6 +355,11 @@ def _publish_committed(change: MailboxChange) -> None:
         logger.exception("Could not publish %s", change)
 
 
-def publish_on_commit(change: MailboxChange) -> None:
+def directory_change_publish(**signal_kwargs: Any) -> None:
+    """Receiver of `accounts.directory.directory_changed` (sent once the change committed)."""
+    _publish_committed(DirectoryChange())
+
+
+def publish_on_commit(change: Change) -> None:
     """Publish once the current transaction commits; nothing if it rolls back."""
     transaction.on_commit(lambda: _publish_committed(change))

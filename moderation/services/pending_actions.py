@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
+from accounts.directory import directory_changed_on_commit
 from accounts.models import Account, User
 from accounts.permissions import can_administer_account, can_use_account
 from accounts.principals import Actor, actor_name
@@ -101,6 +102,7 @@ def deletion_request(
     # The mark IMAP, SMTP and LMTP honour (Account.login_refusal): the mailbox is refused
     # everywhere from now on, while all of its mail stays until the deletion runs.
     Account.objects.filter(pk=account.pk).update(deletion_pending_since=now)
+    directory_changed_on_commit()
     return action
 
 
@@ -145,6 +147,7 @@ def pending_action_cancel(
         raise Conflict(_("This action is running or finished; it can no longer be cancelled."))
     if action.kind == ActionKind.DELETION and action.account_id is not None:
         Account.objects.filter(pk=action.account_id).update(deletion_pending_since=None)
+        directory_changed_on_commit()
     action.refresh_from_db()
     _audit(action, acting_user, "cancel")
     return action

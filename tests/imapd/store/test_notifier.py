@@ -13,7 +13,14 @@ from django.db import transaction
 from imapd.models import Mailbox
 from imapd.store import notifier, services
 from imapd.store.dto import UidSet
-from imapd.store.notifier import ChangeKind, Hub, MailboxChange, RedisBackend
+from imapd.store.notifier import (
+    Change,
+    ChangeKind,
+    DirectoryChange,
+    Hub,
+    MailboxChange,
+    RedisBackend,
+)
 from imapd.store.services import StoreMode
 from tests.imapd.store.conftest import items
 
@@ -196,7 +203,7 @@ class _BrokenBackend:
     def start(self, deliver) -> None:
         pass
 
-    def publish(self, change: MailboxChange) -> None:
+    def publish(self, change: Change) -> None:
         raise ConnectionError("channel down")
 
     def close(self) -> None:
@@ -222,3 +229,55 @@ def test_a_publishing_failure_after_commit_does_not_fail_the_writer(
     with django_capture_on_commit_callbacks(execute=True):
         result = services.messages_append(mailbox=inbox, items=items(1))
     assert result.uids == (1,)
+
+
+def test_directory_changes_reach_directory_listeners_only_until_they_leave():
+    hub = Hub()
+    heard: list[str] = []
+    stop = hub.subscribe_directory(lambda: heard.append("directory"))
+    mailboxes = collect(hub, mailbox_id=2)
+    hub.publish(DirectoryChange())
+    hub.publish(MailboxChange(1, 2, 3, ChangeKind.APPEND))
+    assert heard == ["directory"]
+    assert len(mailboxes) == 1
+    stop()
+    hub.publish(DirectoryChange())
+    assert heard == ["directory"]
+
+
+def test_a_committed_alias_change_is_published_as_a_directory_change(
+    domain, account, django_capture_on_commit_callbacks
+):
+    from accounts.services import alias_create
+
+    hub = Hub()
+    previous = notifier.hub_replace(hub)
+    heard: list[str] = []
+    hub.subscribe_directory(lambda: heard.append("directory"))
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            alias_create(
+                domain=domain, local_part="team", targets=[account.address], acting_user=None
+            )
+            assert heard == []  # not before the commit
+        assert heard  # once committed (the alias and its target rows each say so)
+    finally:
+        notifier.hub_replace(previous)
+
+
+@pytest.mark.skipif(not _redis_available(), reason="no Redis on 127.0.0.1:6379")
+def test_redis_backend_carries_directory_changes():
+    channel = f"test-store-{secrets.token_hex(8)}"
+    publisher_hub = Hub(RedisBackend(REDIS_URL, channel=channel))
+    listener_hub = Hub(RedisBackend(REDIS_URL, channel=channel))
+    try:
+        for hub in (publisher_hub, listener_hub):
+            assert isinstance(hub.backend, RedisBackend)
+            assert hub.backend.ready.wait(10)
+        heard = threading.Event()
+        listener_hub.subscribe_directory(heard.set)
+        publisher_hub.publish(DirectoryChange())
+        assert heard.wait(10)
+    finally:
+        publisher_hub.close()
+        listener_hub.close()
