@@ -38,6 +38,7 @@ from imapd.smtp.queue import outbound_enqueue
 from imapd.smtp.replies import Reply
 from imapd.store import names
 from imapd.store.services.delivery import (
+    AccountMemory,
     Delivered,
     DeliveryItem,
     DeliveryResult,
@@ -356,25 +357,30 @@ def envelopes_deliver(deliveries: Sequence[EnvelopeDelivery]) -> list[list[Recip
 Prepared = PreparedDelivery | ServiceError | Reply
 
 
-def envelopes_prepare(deliveries: Sequence[EnvelopeDelivery]) -> list[Prepared]:
+def envelopes_prepare(
+    deliveries: Sequence[EnvelopeDelivery], memory: AccountMemory | None = None
+) -> list[Prepared]:
     """`deliveries_prepare` for the items of several messages (the first half of
-    `envelopes_deliver`; the mail daemon's delivery worker runs the halves in two threads)."""
+    `envelopes_deliver`; the mail daemon's delivery worker runs the halves in two threads,
+    sharing a `memory`)."""
     items = [item for delivery in deliveries for item in delivery.items]
     try:
-        return list(deliveries_prepare(items))
+        return list(deliveries_prepare(items, memory))
     except Exception:  # the database is unreachable, or worse: the sender tries again later
         log.exception("delivery failed: nothing was stored")
         return [replies.TEMPORARY_FAILURE] * len(items)
 
 
 def envelopes_commit(
-    deliveries: Sequence[EnvelopeDelivery], prepared: Sequence[Prepared]
+    deliveries: Sequence[EnvelopeDelivery],
+    prepared: Sequence[Prepared],
+    memory: AccountMemory | None = None,
 ) -> list[list[RecipientOutcome]]:
     """Commit what `envelopes_prepare` made ready, in one transaction; each message's
     outcomes. A failed transaction is a temporary failure for all: nothing was stored."""
     try:
         results: list[DeliveryResult | Reply] = committed_merge(
-            prepared, deliveries_commit(prepared_only(prepared))
+            prepared, deliveries_commit(prepared_only(prepared), memory)
         )
     except Exception:
         log.exception("delivery failed: nothing was stored")

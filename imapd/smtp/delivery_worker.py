@@ -10,7 +10,9 @@ their messages to two threads working as a pipeline:
 - the committer takes everything prepared meanwhile (up to `MAX_BATCH` messages), stores it
   in one transaction (`envelopes_commit`) and answers each connection.
 
-So one batch is analysed while the one before waits for its disk flushes. A message that
+So one batch is analysed while the one before waits for its disk flushes. The preparer takes
+the accounts' key pairs from what the committer last read (`AccountMemory`) rather than reading
+them for every batch; the commit checks them under its lock. A message that
 finds both threads idle goes straight through. When the committer finds the preparer in the
 middle of a batch, it waits for that batch (at most `JOIN_WAIT_S`) and commits both together:
 a commit costs a disk flush and a round of locks however few messages it holds, so this
@@ -45,6 +47,7 @@ from imapd.smtp.delivery import (
     envelopes_commit,
     envelopes_prepare,
 )
+from imapd.store.services.delivery import AccountMemory
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +74,7 @@ class DeliveryWorker:
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._preparing = threading.Event()  # set while the preparer works on a batch
+        self._memory = AccountMemory()
 
     async def deliver(self, plan: Callable[[], EnvelopeDelivery]) -> list[RecipientOutcome]:
         """Store one message for its recipients; its outcomes, one per recipient.
@@ -115,7 +119,7 @@ class DeliveryWorker:
                 self._preparing.set()
                 try:
                     jobs, deliveries = _planned(arrived)
-                    batch = (jobs, deliveries, envelopes_prepare(deliveries))
+                    batch = (jobs, deliveries, envelopes_prepare(deliveries, self._memory))
                 finally:
                     self._preparing.clear()
                 self._prepared.put(batch)
@@ -146,7 +150,7 @@ class DeliveryWorker:
                 deliveries = [delivery for batch in batches for delivery in batch[1]]
                 prepared = [p for batch in batches for p in batch[2]]
                 try:
-                    outcomes = envelopes_commit(deliveries, prepared)
+                    outcomes = envelopes_commit(deliveries, prepared, self._memory)
                 except Exception as error:  # a bug: store failures are answered as outcomes
                     log.exception("delivery failed")
                     for job in jobs:

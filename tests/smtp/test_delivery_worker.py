@@ -18,9 +18,11 @@ def _batch(name: str) -> Any:  # stands for (jobs, deliveries, prepared): only p
 
 def test_plans_are_made_in_the_preparer_and_a_failed_one_fails_alone(monkeypatch):
     # The store is left out: each planned delivery commits to [its name].
-    monkeypatch.setattr(delivery_worker, "envelopes_prepare", lambda deliveries: [])
+    monkeypatch.setattr(delivery_worker, "envelopes_prepare", lambda deliveries, memory: [])
     monkeypatch.setattr(
-        delivery_worker, "envelopes_commit", lambda deliveries, prepared: [[d] for d in deliveries]
+        delivery_worker,
+        "envelopes_commit",
+        lambda deliveries, prepared, memory: [[d] for d in deliveries],
     )
     planned_in: list[str] = []
 

@@ -10,7 +10,14 @@ Delivery is split in two so that the mail daemon can commit concurrent deliverie
   may have been disabled since RCPT), applies quotas message by message, and inserts the rows.
 
 Each message gets its own result: one over quota or for a disabled account is refused alone
-while the others are stored. A transaction that fails stores nothing and removes every blob;
+while the others are stored.
+
+Sealing needs each account's current key pair before the blob is written. The mail daemon's
+preparer takes it from `AccountMemory` (what its last commits read under their locks) instead
+of reading it for every batch; the commit checks it again under the lock, so a guess gone
+stale costs time, never secrecy: a content prepared in clear for an account that has keys by
+then is sealed again in the commit, and one sealed to a pair since replaced is wrapped to the
+new one (`sealing.seals_for_pair`). A transaction that fails stores nothing and removes every blob;
 a refused message's blob is removed as well, so only committed rows keep blobs.
 
 `deliveries_store` is both halves for one caller (the `deliver` command, the REST append,
@@ -19,12 +26,13 @@ bounces). The reads here are plain SQL for the reason given in `rows`.
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -133,21 +141,54 @@ def committed_merge(
     return [next(results) if isinstance(p, PreparedDelivery) else p for p in prepared]
 
 
-def deliveries_prepare(items: Sequence[DeliveryItem]) -> list[PreparedDelivery | ServiceError]:
+class AccountMemory:
+    """The current key pair (or none) of the accounts recent commits stored mail for, as
+    each commit read it under its lock; shared by the daemon's preparer and committer."""
+
+    MAX_ENTRIES: Final = 10_000  # accounts remembered; the oldest are forgotten first
+
+    def __init__(self) -> None:
+        self._pairs: dict[int, sealing.CurrentPair | None] = {}
+        self._lock = threading.Lock()
+
+    def pairs(self, account_ids: Iterable[int]) -> dict[int, sealing.CurrentPair | None]:
+        """What is remembered of these accounts (the others are missing)."""
+        with self._lock:
+            return {pk: self._pairs[pk] for pk in account_ids if pk in self._pairs}
+
+    def learn(self, pairs: Mapping[int, sealing.CurrentPair | None], gone: Iterable[int]) -> None:
+        with self._lock:
+            for pk in gone:
+                self._pairs.pop(pk, None)
+            for pk, pair in pairs.items():
+                self._pairs.pop(pk, None)  # to the end: most recently seen
+                self._pairs[pk] = pair
+            while len(self._pairs) > self.MAX_ENTRIES:
+                self._pairs.pop(next(iter(self._pairs)))
+
+
+def deliveries_prepare(
+    items: Sequence[DeliveryItem], memory: AccountMemory | None = None
+) -> list[PreparedDelivery | ServiceError]:
     """Check each message, write its blob and analyse it (`content_prepare`); an error for
-    those refused. The blobs are made durable meanwhile; `deliveries_commit` waits for that."""
-    states = _account_states({i.account_id for i in items})
+    those refused. The blobs are made durable meanwhile; `deliveries_commit` waits for that.
+
+    The accounts' key pairs come from `memory` where it knows them (the commit checks them
+    again), else from one query."""
+    wanted = {i.account_id for i in items}
+    pairs = memory.pairs(wanted) if memory is not None else {}
+    if missing := wanted - pairs.keys():
+        pairs.update((pk, state.current_pair) for pk, state in _account_states(missing).items())
     results: list[PreparedDelivery | ServiceError] = []
     for item in items:
-        state = states.get(item.account_id)
         try:
-            if state is None:
+            if item.account_id not in pairs:
                 raise NotFound("No such account.")
             flags = _checked(item)
             content = content_prepare(
                 account_id=item.account_id,
                 raw=item.raw,
-                sealer=sealing.sealer_of(state.current_pair),
+                sealer=sealing.sealer_of(pairs[item.account_id]),
             )
         except ServiceError as error:
             results.append(error)
@@ -172,24 +213,34 @@ def _checked(item: DeliveryItem) -> ParsedFlags:
     return flags
 
 
-def deliveries_commit(prepared: Sequence[PreparedDelivery]) -> list[DeliveryResult]:
-    """Store prepared messages in one transaction; one result per message, in order.
+def deliveries_commit(
+    prepared: Sequence[PreparedDelivery], memory: AccountMemory | None = None
+) -> list[DeliveryResult]:
+    """Store prepared messages in one transaction; one result per message, in order. What
+    the commit reads of the accounts under its lock is taught to `memory`.
 
     Raises (a database error) when the transaction fails: then nothing is stored, every blob
     is removed, and each message may be tried again.
     """
     if not prepared:
         return []
+    stored = list(prepared)  # a content sealed again in the commit takes its message's place
+    superseded: list[PreparedDelivery] = []
     try:
         with transaction.atomic():
-            results = _commit(prepared)
+            results = _commit(stored, superseded, memory)
             # The rows are written; before they are committed, every blob must be durable.
-            for p in prepared:
+            for p in stored:
                 p.content.blob.wait()
     except BaseException:
-        _discard(prepared)
+        _discard([*stored, *superseded])
         raise
-    _discard(p for p, r in zip(prepared, results, strict=True) if not isinstance(r, Delivered))
+    _discard(
+        [
+            *superseded,
+            *(p for p, r in zip(stored, results, strict=True) if not isinstance(r, Delivered)),
+        ]
+    )
     return results
 
 
@@ -201,11 +252,22 @@ def _discard(prepared: Iterable[PreparedDelivery]) -> None:
         contents_discard(account_id=account_id, prepared=contents)
 
 
-def _commit(prepared: Sequence[PreparedDelivery]) -> list[DeliveryResult]:
+def _commit(
+    prepared: list[PreparedDelivery],
+    superseded: list[PreparedDelivery],
+    memory: AccountMemory | None,
+) -> list[DeliveryResult]:
+    """The transaction's work; a content prepared in clear for an account that has a key pair
+    now is sealed again: its new form replaces it in `prepared`, the old goes to `superseded`."""
     account_ids = sorted({p.item.account_id for p in prepared})
     states, targets, usage = _locked_reads(
         account_ids, {_wanted_name(p.item.mailbox) for p in prepared}
     )
+    if memory is not None:
+        memory.learn(
+            {pk: state.current_pair for pk, state in states.items()},
+            gone=(pk for pk in account_ids if pk not in states),
+        )
     now = timezone.now()
     results: list[DeliveryResult | None] = [None] * len(prepared)
     accepted: dict[int, list[tuple[int, Mailbox]]] = defaultdict(list)  # account -> (index, mb)
@@ -218,6 +280,16 @@ def _commit(prepared: Sequence[PreparedDelivery]) -> list[DeliveryResult]:
         if refusal is not None:
             results[index] = NotPermitted(f"The account does not take mail ({refusal}).")
             continue
+        if state.current_pair is not None and p.content.seal is None:
+            try:
+                p = _sealed_again(p, state.current_pair)
+            except OSError as error:
+                results[index] = TemporaryFailure(
+                    f"The message store cannot write: {error.strerror}."
+                )
+                continue
+            superseded.append(prepared[index])
+            prepared[index] = p
         if state.limits != (None, None):
             used = usage.get(p.item.account_id, (0, 0))
             size = p.content.fields.size
@@ -245,6 +317,16 @@ def _commit(prepared: Sequence[PreparedDelivery]) -> list[DeliveryResult]:
     if stored:
         _insert(prepared, stored, results)
     return [r if r is not None else TemporaryFailure("Not stored.") for r in results]
+
+
+def _sealed_again(p: PreparedDelivery, pair: sealing.CurrentPair) -> PreparedDelivery:
+    """`p` prepared once more, sealed to `pair` (its account got keys after it was prepared):
+    slow, in the transaction, but rare, and no message of an encrypted account is stored in
+    clear for want of a read."""
+    content = content_prepare(
+        account_id=p.item.account_id, raw=p.item.raw, sealer=sealing.sealer_of(pair)
+    )
+    return replace(p, content=content)
 
 
 # An accepted message: its index in the batch, its mailbox, its seal, its account's keywords.
