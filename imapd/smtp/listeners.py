@@ -21,6 +21,7 @@ from imapd.listening import ListenerSpec, address_of, listening_socket
 from imapd.smtp.inbound import InboundHandler, InboundServer
 from imapd.smtp.lmtp import LmtpHandler, LmtpServer
 from imapd.smtp.protocol import MailServer
+from imapd.smtp.recipient_cache import recipients
 from imapd.smtp.submission import SubmissionHandler, SubmissionServer
 from imapd.tls import server_context
 
@@ -42,6 +43,7 @@ async def _start(
 async def start_servers(options: DaemonOptions) -> list[BoundServer]:
     """Start every enabled mail listener; on any failure none is left running."""
     loop = asyncio.get_running_loop()
+    recipients.listen()  # hears directory changes from the start, not from the first RCPT
     lmtp, submission, inbound = LmtpHandler(), SubmissionHandler(), InboundHandler()
     needs_tls = any(
         DaemonOptions.enabled(p)

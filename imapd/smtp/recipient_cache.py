@@ -56,7 +56,7 @@ class RecipientCache:
 
     async def check(self, address: str) -> RecipientCheck:
         """`recipient_check` of `address`, from the cache when it was accepted lately."""
-        self._listen()
+        self.listen()
         cached = self.get(address)
         if cached is not None:
             return cached
@@ -103,7 +103,7 @@ class RecipientCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def _listen(self) -> None:
+    def listen(self) -> None:
         """Hear directory changes from the process's hub (a new one after a fork or in tests)."""
         hub = get_hub()
         if hub is not self._hub:

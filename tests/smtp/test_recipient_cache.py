@@ -109,7 +109,7 @@ def test_a_change_in_another_process_empties_the_cache_through_redis():
             assert isinstance(hub.backend, RedisBackend)
             assert hub.backend.ready.wait(10)
         cache = RecipientCache()
-        cache._listen()
+        cache.listen()
         cache.put(accepted("alice@example.org", 1), generation=cache.generation)
         emptied = threading.Event()
         ours.subscribe_directory(emptied.set)

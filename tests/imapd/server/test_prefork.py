@@ -19,6 +19,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from accounts import services as account_services
+from imapd.store import notifier
+from imapd.store.notifier import Hub, backend_from_url
 from tests.imapd.server.clients import TIMEOUT, message
 from tests.imapd.server.conftest import PASSWORD
 
@@ -55,6 +58,7 @@ class Supervised:
     imap_port: int
     lmtp_port: int
     output: list[str]
+    notify_url: str
 
     def workers(self, count: int) -> set[int]:
         """The worker pids, once there are `count` of them."""
@@ -68,11 +72,14 @@ class Supervised:
 @pytest.fixture
 def supervised(imap_db, alice, tmp_path: Path) -> Iterator[Supervised]:
     imap_port, lmtp_port = _free_port(), _free_port()
+    notify_url = f"redis://127.0.0.1:6379/14?channel=test-prefork-{uuid.uuid4().hex}"
     env = {
         **imap_db.env,
         "DATA_DIR": str(tmp_path / "data"),
         "LOG_LEVEL": "INFO",
-        "NOTIFY_URL": f"redis://127.0.0.1:6379/14?channel=test-prefork-{uuid.uuid4().hex}",
+        "NOTIFY_URL": notify_url,
+        # Long enough that only a notification explains a recipient forgotten within a test.
+        "RECIPIENT_CACHE_SECONDS": "3600",
     }
     process = _runimapd(
         env,
@@ -94,7 +101,7 @@ def supervised(imap_db, alice, tmp_path: Path) -> Iterator[Supervised]:
         pytest.fail("the daemon did not start:\n" + "".join(output))
     reader = threading.Thread(target=lambda: output.extend(process.stdout or []), daemon=True)
     reader.start()
-    yield Supervised(process, imap_port, lmtp_port, output)
+    yield Supervised(process, imap_port, lmtp_port, output, notify_url)
     if process.poll() is None:
         process.terminate()  # the supervisor stops its workers
         process.wait(30)
@@ -169,6 +176,34 @@ def test_idle_sees_deliveries_made_by_any_worker(supervised):
         assert line, "the connection closed"
     client.send(b"DONE\r\n")
     client.logout()
+
+
+def _rcpt(port: int, address: str) -> int:
+    with smtplib.LMTP("127.0.0.1", port, timeout=TIMEOUT) as lmtp:
+        lmtp.ehlo("mta.test")
+        lmtp.mail("bob@example.net")
+        return lmtp.rcpt(address)[0]
+
+
+def test_an_account_disabled_elsewhere_is_refused_by_every_worker_at_once(supervised, alice):
+    """Each worker caches the recipients it accepted; a change made in another process (the
+    web, a Celery task) reaches them all through NOTIFY_URL's Redis."""
+    supervised.workers(2)
+    # Enough connections that both workers accept (and remember) alice.
+    assert [_rcpt(supervised.lmtp_port, "alice@example.org") for _ in range(8)] == [250] * 8
+    hub = Hub(backend_from_url(supervised.notify_url))
+    previous = notifier.hub_replace(hub)
+    try:
+        account_services.account_update(account=alice, is_active=False, acting_user=None)
+    finally:
+        notifier.hub_replace(previous)
+        hub.close()
+    deadline = time.monotonic() + 5
+    while (codes := [_rcpt(supervised.lmtp_port, "alice@example.org") for _ in range(8)]) != [
+        550
+    ] * 8:
+        assert time.monotonic() < deadline, f"still accepted: {codes}"
+        time.sleep(0.05)
 
 
 def test_workers_stop_when_the_supervisor_is_killed(supervised):
