@@ -3,7 +3,6 @@ address leads, or to whether its account takes mail, is seen at once."""
 
 from __future__ import annotations
 
-import secrets
 import threading
 
 import pytest
@@ -14,9 +13,9 @@ from imapd.smtp import recipient_cache, replies
 from imapd.smtp.delivery import RecipientCheck
 from imapd.smtp.recipient_cache import RecipientCache, recipients
 from imapd.store import notifier
-from imapd.store.notifier import DirectoryChange, Hub, RedisBackend
+from imapd.store.notifier import DirectoryChange
 from moderation.services.pending_actions import deletion_request
-from tests.imapd.store.test_notifier import REDIS_URL, _redis_available
+from tests.imapd.store.test_notifier import _redis_available, redis_hubs
 from tests.smtp.conftest import inbox_messages, message
 from tests.smtp.test_lmtp import lmtp, transaction
 
@@ -101,25 +100,19 @@ def test_the_oldest_answer_makes_room():
 
 @pytest.mark.skipif(not _redis_available(), reason="no Redis on 127.0.0.1:6379")
 def test_a_change_in_another_process_empties_the_cache_through_redis():
-    channel = f"test-directory-{secrets.token_hex(8)}"
-    ours, theirs = (Hub(RedisBackend(REDIS_URL, channel=channel)) for _ in range(2))
-    previous = notifier.hub_replace(ours)
-    try:
-        for hub in (ours, theirs):
-            assert isinstance(hub.backend, RedisBackend)
-            assert hub.backend.ready.wait(10)
-        cache = RecipientCache()
-        cache.listen()
-        cache.put(accepted("alice@example.org", 1), generation=cache.generation)
-        emptied = threading.Event()
-        ours.subscribe_directory(emptied.set)
-        theirs.publish(DirectoryChange())
-        assert emptied.wait(10)
-        assert cache.get("alice@example.org") is None
-    finally:
-        notifier.hub_replace(previous)
-        ours.close()
-        theirs.close()
+    with redis_hubs() as (ours, theirs):
+        previous = notifier.hub_replace(ours)
+        try:
+            cache = RecipientCache()
+            cache.listen()
+            cache.put(accepted("alice@example.org", 1), generation=cache.generation)
+            emptied = threading.Event()
+            ours.subscribe_directory(emptied.set)
+            theirs.publish(DirectoryChange())
+            assert emptied.wait(10)
+            assert cache.get("alice@example.org") is None
+        finally:
+            notifier.hub_replace(previous)
 
 
 # --- through LMTP -----------------------------------------------------------------------------

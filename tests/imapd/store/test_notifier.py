@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import secrets
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -159,15 +161,27 @@ def _redis_available() -> bool:
         return False
 
 
-@pytest.mark.skipif(not _redis_available(), reason="no Redis on 127.0.0.1:6379")
-def test_redis_backend_carries_changes_between_hubs_without_echo():
+@contextmanager
+def redis_hubs() -> Iterator[tuple[Hub, Hub]]:
+    """Two hubs, as in two processes, on a channel of their own, both listening."""
     channel = f"test-store-{secrets.token_hex(8)}"
-    publisher_hub = Hub(RedisBackend(REDIS_URL, channel=channel))
-    listener_hub = Hub(RedisBackend(REDIS_URL, channel=channel))
+    hubs = (
+        Hub(RedisBackend(REDIS_URL, channel=channel)),
+        Hub(RedisBackend(REDIS_URL, channel=channel)),
+    )
     try:
-        for hub in (publisher_hub, listener_hub):
+        for hub in hubs:
             assert isinstance(hub.backend, RedisBackend)
             assert hub.backend.ready.wait(10)
+        yield hubs
+    finally:
+        for hub in hubs:
+            hub.close()
+
+
+@pytest.mark.skipif(not _redis_available(), reason="no Redis on 127.0.0.1:6379")
+def test_redis_backend_carries_changes_between_hubs_without_echo():
+    with redis_hubs() as (publisher_hub, listener_hub):
         local: list[MailboxChange] = []
         remote_arrived = threading.Event()
         remote: list[MailboxChange] = []
@@ -194,9 +208,6 @@ def test_redis_backend_carries_changes_between_hubs_without_echo():
         listener_hub.publish(marker)
         assert marker_seen.wait(10)
         assert local == [change, marker]
-    finally:
-        publisher_hub.close()
-        listener_hub.close()
 
 
 class _BrokenBackend:
@@ -267,17 +278,8 @@ def test_a_committed_alias_change_is_published_as_a_directory_change(
 
 @pytest.mark.skipif(not _redis_available(), reason="no Redis on 127.0.0.1:6379")
 def test_redis_backend_carries_directory_changes():
-    channel = f"test-store-{secrets.token_hex(8)}"
-    publisher_hub = Hub(RedisBackend(REDIS_URL, channel=channel))
-    listener_hub = Hub(RedisBackend(REDIS_URL, channel=channel))
-    try:
-        for hub in (publisher_hub, listener_hub):
-            assert isinstance(hub.backend, RedisBackend)
-            assert hub.backend.ready.wait(10)
+    with redis_hubs() as (publisher_hub, listener_hub):
         heard = threading.Event()
         listener_hub.subscribe_directory(heard.set)
         publisher_hub.publish(DirectoryChange())
         assert heard.wait(10)
-    finally:
-        publisher_hub.close()
-        listener_hub.close()
