@@ -151,15 +151,13 @@ class MailServer(SMTP):
         rest = arg[simple.end() :].lstrip(" \t") if simple is not None else ""
         if simple is not None and not rest.startswith("("):  # a comment: the full parser
             addr = simple.group(1)
-            if self.local_part_limit and len(addr.rpartition("@")[0]) > self.local_part_limit:
+        else:
+            try:
+                parse = get_angle_addr if arg.lstrip().startswith("<") else get_addr_spec
+                address, rest = parse(arg)
+            except HeaderParseError:
                 return None, None
-            return addr, rest
-        try:
-            parse = get_angle_addr if arg.lstrip().startswith("<") else get_addr_spec
-            address, rest = parse(arg)
-        except HeaderParseError:
-            return None, None
-        addr = str(address.addr_spec)
+            addr = str(address.addr_spec)
         if self.local_part_limit and len(addr.rpartition("@")[0]) > self.local_part_limit:
             return None, None
         return addr, rest

@@ -55,8 +55,8 @@ class RecipientCache:
         self._hub: Hub | None = None
 
     async def check(self, address: str) -> RecipientCheck:
-        """`recipient_check` of `address`, from the cache when it was accepted lately."""
-        self.listen()
+        """`recipient_check` of `address`, from the cache when it was accepted lately (the
+        mail listeners call `listen` when they start)."""
         cached = self.get(address)
         if cached is not None:
             return cached

@@ -78,6 +78,13 @@ def _create(
 
 
 @transaction.atomic
+def _deletion_pending_mark(account_id: int, since: datetime | None) -> None:
+    """Set or clear the pending-deletion mark (an update, which sends no model signal: the
+    daemons' recipient caches are told here)."""
+    Account.objects.filter(pk=account_id).update(deletion_pending_since=since)
+    directory_changed_on_commit()
+
+
 def deletion_request(
     *, account: Account, acting_user: Actor, now: datetime | None = None
 ) -> PendingAction:
@@ -101,8 +108,7 @@ def deletion_request(
     )
     # The mark IMAP, SMTP and LMTP honour (Account.login_refusal): the mailbox is refused
     # everywhere from now on, while all of its mail stays until the deletion runs.
-    Account.objects.filter(pk=account.pk).update(deletion_pending_since=now)
-    directory_changed_on_commit()
+    _deletion_pending_mark(account.pk, now)
     return action
 
 
@@ -146,8 +152,7 @@ def pending_action_cancel(
     if not claimed:
         raise Conflict(_("This action is running or finished; it can no longer be cancelled."))
     if action.kind == ActionKind.DELETION and action.account_id is not None:
-        Account.objects.filter(pk=action.account_id).update(deletion_pending_since=None)
-        directory_changed_on_commit()
+        _deletion_pending_mark(action.account_id, None)
     action.refresh_from_db()
     _audit(action, acting_user, "cancel")
     return action

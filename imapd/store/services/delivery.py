@@ -10,15 +10,15 @@ Delivery is split in two so that the mail daemon can commit concurrent deliverie
   may have been disabled since RCPT), applies quotas message by message, and inserts the rows.
 
 Each message gets its own result: one over quota or for a disabled account is refused alone
-while the others are stored.
+while the others are stored. A transaction that fails stores nothing and removes every blob;
+a refused message's blob is removed as well, so only committed rows keep blobs.
 
 Sealing needs each account's current key pair before the blob is written. The mail daemon's
 preparer takes it from `AccountMemory` (what its last commits read under their locks) instead
 of reading it for every batch; the commit checks it again under the lock, so a guess gone
 stale costs time, never secrecy: a content prepared in clear for an account that has keys by
 then is sealed again in the commit, and one sealed to a pair since replaced is wrapped to the
-new one (`sealing.seals_for_pair`). A transaction that fails stores nothing and removes every blob;
-a refused message's blob is removed as well, so only committed rows keep blobs.
+new one (`sealing.seals_for_pair`).
 
 `deliveries_store` is both halves for one caller (the `deliver` command, the REST append,
 bounces). The reads here are plain SQL for the reason given in `rows`.
@@ -185,11 +185,7 @@ def deliveries_prepare(
             if item.account_id not in pairs:
                 raise NotFound("No such account.")
             flags = _checked(item)
-            content = content_prepare(
-                account_id=item.account_id,
-                raw=item.raw,
-                sealer=sealing.sealer_of(pairs[item.account_id]),
-            )
+            content = _content_of(item, pairs[item.account_id])
         except ServiceError as error:
             results.append(error)
             continue
@@ -319,14 +315,16 @@ def _commit(
     return [r if r is not None else TemporaryFailure("Not stored.") for r in results]
 
 
+def _content_of(item: DeliveryItem, pair: sealing.CurrentPair | None) -> PreparedContent:
+    """The item's blob written (sealed to `pair` when there is one) and its fields."""
+    return content_prepare(account_id=item.account_id, raw=item.raw, sealer=sealing.sealer_of(pair))
+
+
 def _sealed_again(p: PreparedDelivery, pair: sealing.CurrentPair) -> PreparedDelivery:
     """`p` prepared once more, sealed to `pair` (its account got keys after it was prepared):
     slow, in the transaction, but rare, and no message of an encrypted account is stored in
     clear for want of a read."""
-    content = content_prepare(
-        account_id=p.item.account_id, raw=p.item.raw, sealer=sealing.sealer_of(pair)
-    )
-    return replace(p, content=content)
+    return replace(p, content=_content_of(p.item, pair))
 
 
 # An accepted message: its index in the batch, its mailbox, its seal, its account's keywords.
