@@ -77,7 +77,6 @@ def _create(
 # --- asking and cancelling -------------------------------------------------------------------
 
 
-@transaction.atomic
 def _deletion_pending_mark(account_id: int, since: datetime | None) -> None:
     """Set or clear the pending-deletion mark (an update, which sends no model signal: the
     daemons' recipient caches are told here)."""
@@ -85,6 +84,7 @@ def _deletion_pending_mark(account_id: int, since: datetime | None) -> None:
     directory_changed_on_commit()
 
 
+@transaction.atomic
 def deletion_request(
     *, account: Account, acting_user: Actor, now: datetime | None = None
 ) -> PendingAction:
